@@ -1,0 +1,103 @@
+import { SuperOfficeWebhookError } from './errors.js'
+import { getHeader, type HeadersLike } from './headers.js'
+
+/** The default body size limit: 1 MiB. SuperOffice bodies are a few kilobytes. */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+/** Options of {@link readRawBody}. */
+export interface ReadRawBodyOptions {
+  /** Largest body accepted, in bytes. */
+  limit: number
+  /** Request headers: a `Content-Length` over the limit is refused before reading anything. */
+  headers?: HeadersLike
+}
+
+/**
+ * Refuses a request whose declared `Content-Length` is over the limit, before any byte is read.
+ *
+ * @example
+ * ```ts
+ * assertContentLength(req.headers, 1024 * 1024) // throws SuperOfficeWebhookError 413 when too large
+ * ```
+ */
+export function assertContentLength(headers: HeadersLike | undefined, limit: number): void {
+  const declared = getHeader(headers, 'content-length')
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit)
+}
+
+/**
+ * Collects a body stream (a Node `IncomingMessage`, any async iterable of chunks) into one
+ * `Uint8Array`, refusing it with a 413 {@link SuperOfficeWebhookError} as soon as it passes the
+ * limit; the rest is drained, never buffered.
+ *
+ * @example
+ * ```ts
+ * import { readRawBody } from '@superoffice-webhooks/core'
+ *
+ * const rawBody = await readRawBody(req, { limit: webhooks.maxBodyBytes, headers: req.headers })
+ * ```
+ */
+export async function readRawBody(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ReadRawBodyOptions,
+): Promise<Uint8Array> {
+  const { limit } = options
+  assertContentLength(options.headers, limit)
+  const chunks: Uint8Array[] = []
+  let total = 0
+  const iterator = source[Symbol.asyncIterator]()
+  for (;;) {
+    const { done, value } = await iterator.next()
+    if (done) break
+    const chunk = typeof value === 'string' ? Buffer.from(value) : value
+    total += chunk.byteLength
+    if (total > limit) {
+      // Not iterator.return(): that destroys a Node request and the client never sees the 413.
+      // Resuming discards what is left without keeping it.
+      ;(source as { resume?: () => void }).resume?.()
+      throw tooLarge(limit)
+    }
+    chunks.push(chunk)
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  return Buffer.concat(chunks, total)
+}
+
+/**
+ * Reads a web `Request` body with the size limit (413 before reading when `Content-Length` says
+ * too much, or as soon as the stream passes it).
+ *
+ * @example
+ * ```ts
+ * const rawBody = await readRequestBody(request, 1024 * 1024)
+ * ```
+ */
+export async function readRequestBody(request: Request, limit: number): Promise<Uint8Array> {
+  assertContentLength(request.headers, limit)
+  if (!request.body) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > limit) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    chunks.push(value)
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const out = new Uint8Array(total)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}
+
+function tooLarge(limit: number): SuperOfficeWebhookError {
+  return new SuperOfficeWebhookError('payload_too_large', `The body is larger than ${limit} bytes.`)
+}

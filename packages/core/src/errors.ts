@@ -1,0 +1,94 @@
+/**
+ * Stable error codes of the receiving pipeline. Each maps to one HTTP status of the answer
+ * contract; the code is what an answer body and `onError` carry.
+ *
+ * @example
+ * ```ts
+ * webhooks.onError((error) => {
+ *   if (error.code === 'signature_invalid') metrics.increment('superoffice.bad_signature')
+ * })
+ * ```
+ */
+export type SuperOfficeWebhookErrorCode =
+  | 'payload_too_large'
+  | 'signature_missing'
+  | 'signature_invalid'
+  | 'timestamp_out_of_range'
+  | 'invalid_json'
+  | 'invalid_envelope'
+  | 'unknown_event'
+  | 'schema_mismatch'
+  | 'event_id_mismatch'
+  | 'handler_failed'
+  | 'secret_unavailable'
+  | 'dedupe_unavailable'
+  | 'raw_body_unavailable'
+  | 'method_not_allowed'
+
+const statusByCode = {
+  payload_too_large: 413,
+  signature_missing: 401,
+  signature_invalid: 401,
+  timestamp_out_of_range: 401,
+  invalid_json: 400,
+  invalid_envelope: 400,
+  unknown_event: 400,
+  schema_mismatch: 400,
+  event_id_mismatch: 400,
+  handler_failed: 500,
+  secret_unavailable: 500,
+  dedupe_unavailable: 500,
+  raw_body_unavailable: 500,
+  method_not_allowed: 405,
+} as const satisfies Record<SuperOfficeWebhookErrorCode, number>
+
+/** HTTP status the pipeline answers with for an error code. Never 410. */
+export type SuperOfficeWebhookErrorStatus = (typeof statusByCode)[SuperOfficeWebhookErrorCode]
+
+/**
+ * The one error type of the toolkit: a stable `code`, the HTTP `status` it answers with, and a
+ * short message that is safe to send to SuperOffice (it never holds a secret, a stack or a
+ * handler's own message; the handler's error is kept in `cause` for your logs).
+ *
+ * @example
+ * ```ts
+ * import { SuperOfficeWebhookError } from '@superoffice-webhooks/core'
+ *
+ * webhooks.onError((error) => {
+ *   console.error(error.code, error.status, error.cause)
+ * })
+ * const err = new SuperOfficeWebhookError('invalid_json', 'The body is not valid JSON.')
+ * err.status // 400
+ * ```
+ */
+export class SuperOfficeWebhookError extends Error {
+  override readonly name = 'SuperOfficeWebhookError'
+  /** Stable, machine-readable code. */
+  readonly code: SuperOfficeWebhookErrorCode
+  /** The HTTP status this error answers with. */
+  readonly status: SuperOfficeWebhookErrorStatus
+
+  constructor(code: SuperOfficeWebhookErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.status = statusByCode[code]
+  }
+}
+
+/**
+ * Whether a value is a {@link SuperOfficeWebhookError} (also across two copies of the package).
+ *
+ * @example
+ * ```ts
+ * try { await readRawBody(req, { limit: 1024 }) }
+ * catch (error) { if (isSuperOfficeWebhookError(error)) ctx.status = error.status }
+ * ```
+ */
+export function isSuperOfficeWebhookError(value: unknown): value is SuperOfficeWebhookError {
+  return (
+    value instanceof SuperOfficeWebhookError ||
+    (value instanceof Error &&
+      value.name === 'SuperOfficeWebhookError' &&
+      typeof (value as { code?: unknown }).code === 'string')
+  )
+}

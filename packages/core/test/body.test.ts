@@ -1,0 +1,51 @@
+import { Readable } from 'node:stream'
+import { describe, expect, it } from 'vitest'
+import { readRawBody, readRequestBody } from '../src/index.js'
+
+describe('readRawBody', () => {
+  it('joins chunks into the exact bytes', async () => {
+    const bytes = await readRawBody(Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]), { limit: 100 })
+    expect(Buffer.from(bytes).toString()).toBe('{"a":1}')
+  })
+
+  it('refuses a declared Content-Length over the limit before reading', async () => {
+    let read = false
+    const source = (async function* () {
+      read = true
+      yield Buffer.from('x')
+    })()
+    await expect(readRawBody(source, { limit: 10, headers: { 'content-length': '11' } })).rejects.toMatchObject({
+      code: 'payload_too_large',
+      status: 413,
+    })
+    expect(read).toBe(false)
+  })
+
+  it('stops at the limit on a stream without Content-Length', async () => {
+    let produced = 0
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 1000; i++) {
+          produced++
+          yield Buffer.alloc(1024)
+        }
+      })(),
+    )
+    await expect(readRawBody(source, { limit: 4096 })).rejects.toMatchObject({ status: 413 })
+    expect(produced).toBeLessThan(1000)
+  })
+})
+
+describe('readRequestBody', () => {
+  it('reads a streamed body within the limit and refuses past it', async () => {
+    const ok = new Request('http://x/', { method: 'POST', body: 'hello' })
+    expect(new TextDecoder().decode(await readRequestBody(ok, 10))).toBe('hello')
+    const stream = new ReadableStream({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(100))
+      },
+    })
+    const big = new Request('http://x/', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
+    await expect(readRequestBody(big, 1000)).rejects.toMatchObject({ status: 413 })
+  })
+})

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { createMemoryDedupeStore } from '../src/index.js'
+
+describe('createMemoryDedupeStore', () => {
+  it('claims once until released or expired', () => {
+    let now = 0
+    const store = createMemoryDedupeStore({ now: () => now })
+    expect(store.claim('a', 100)).toBe(true)
+    expect(store.claim('a', 100)).toBe(false)
+    store.release('a')
+    expect(store.claim('a', 100)).toBe(true)
+    now = 101
+    expect(store.claim('a', 100)).toBe(true)
+  })
+
+  it('keeps a completed key for the completion TTL', () => {
+    let now = 0
+    const store = createMemoryDedupeStore({ now: () => now })
+    store.claim('a', 10)
+    store.complete('a', 1000)
+    now = 500
+    expect(store.claim('a', 10)).toBe(false)
+    now = 1001
+    expect(store.claim('a', 10)).toBe(true)
+  })
+
+  it('never holds more than maxEntries keys, dropping the oldest', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 1000 })
+    for (let i = 0; i < 10_000; i++) store.claim(`k${i}`, 60_000)
+    expect(store.size).toBe(1000)
+    expect(store.claim('k9999', 60_000)).toBe(false)
+    expect(store.claim('k0', 60_000)).toBe(true)
+  })
+
+  it('sweeps expired keys as it goes', () => {
+    let now = 0
+    const store = createMemoryDedupeStore({ now: () => now })
+    for (let i = 0; i < 100; i++) store.claim(`k${i}`, 10)
+    now = 20
+    for (let i = 0; i < 100; i++) store.claim(`n${i}`, 10)
+    expect(store.size).toBeLessThan(200)
+  })
+
+  it('refuses a nonsensical cap', () => {
+    expect(() => createMemoryDedupeStore({ maxEntries: 0 })).toThrow(RangeError)
+  })
+})

@@ -1,0 +1,109 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  signPayload,
+  signPayloadAsync,
+  usesNodeCrypto,
+  verifySignature,
+  verifySignatureSync,
+  verifySignatureWebCrypto,
+} from '../src/index.js'
+import { hasShared, signatureVectors } from './helpers.js'
+
+describe('signature vectors from SuperOffice (../shared)', () => {
+  it.runIf(hasShared)('has at least one vector', () => {
+    expect(signatureVectors().length).toBeGreaterThan(0)
+  })
+  for (const vector of signatureVectors()) {
+    it(`${vector.name}: signs and verifies on node:crypto and WebCrypto`, async () => {
+      expect(signPayload(vector.body, vector.secret)).toBe(vector.signature)
+      expect(signPayload(Buffer.from(vector.body, 'utf8'), vector.secret)).toBe(vector.signature)
+      expect(await signPayloadAsync(vector.body, vector.secret)).toBe(vector.signature)
+      expect(await verifySignature(vector.body, vector.signature, vector.secret)).toEqual({ valid: true, matched: 0 })
+      expect(
+        await verifySignatureWebCrypto(new TextEncoder().encode(vector.body), vector.signature, vector.secret),
+      ).toEqual({
+        valid: true,
+        matched: 0,
+      })
+    })
+    it(`${vector.name}: re-serialised JSON does not verify`, async () => {
+      const reserialised = JSON.stringify(JSON.parse(vector.body), null, 2)
+      expect((await verifySignature(reserialised, vector.signature, vector.secret)).valid).toBe(false)
+    })
+  }
+})
+
+describe('verifySignature', () => {
+  const body = '{"EventId":"a","Event":"sale.sold"}'
+  const secret = 'current secret'
+
+  it('uses node:crypto on Node', () => {
+    expect(usesNodeCrypto).toBe(true)
+  })
+
+  it('tells which secret matched during a rotation', async () => {
+    const signature = signPayload(body, 'old secret')
+    expect(await verifySignature(body, signature, [secret, 'old secret'])).toEqual({ valid: true, matched: 1 })
+    expect(await verifySignatureWebCrypto(body, signature, [secret, 'old secret'])).toEqual({ valid: true, matched: 1 })
+    expect(verifySignatureSync(body, signature, [secret])).toEqual({ valid: false })
+  })
+
+  it.each([
+    ['missing', undefined],
+    ['empty', ''],
+    ['hex instead of base64', 'a'.repeat(64)],
+    ['prefixed', `sha256=${signPayload(body, secret)}`],
+    ['unpadded', signPayload(body, secret).slice(0, 43)],
+  ])('refuses a %s signature without throwing', async (_label, signature) => {
+    expect(await verifySignature(body, signature, secret)).toEqual({ valid: false })
+    expect(await verifySignatureWebCrypto(body, signature, secret)).toEqual({ valid: false })
+  })
+
+  it('refuses an empty secret list entry instead of matching it', async () => {
+    expect(await verifySignature(body, signPayload(body, secret), ['', secret])).toEqual({ valid: true, matched: 1 })
+  })
+
+  it('signPayload refuses an empty secret', () => {
+    expect(() => signPayload(body, '')).toThrow(/non-empty string/)
+  })
+
+  it('property: changing any one byte of the body invalidates the signature', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 512 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        async (bytes, at, delta) => {
+          const signature = signPayload(bytes, secret)
+          const tampered = Uint8Array.from(bytes)
+          const i = at % tampered.length
+          tampered[i] = ((tampered[i] as number) + delta) % 256
+          expect((await verifySignature(tampered, signature, secret)).valid).toBe(false)
+          expect((await verifySignature(bytes, signature, secret)).valid).toBe(true)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('property: changing any one character of the signature invalidates it', async () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/='
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 200 }),
+        fc.nat(43),
+        fc.nat(alphabet.length - 1),
+        async (text, at, pick) => {
+          const signature = signPayload(text, secret)
+          const replacement = alphabet[pick] as string
+          fc.pre(signature[at] !== replacement)
+          const tampered = signature.slice(0, at) + replacement + signature.slice(at + 1)
+          expect((await verifySignature(text, tampered, secret)).valid).toBe(false)
+          expect((await verifySignatureWebCrypto(text, tampered, secret)).valid).toBe(false)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+})

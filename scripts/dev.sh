@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set-up and entry point for a fresh machine: brings Node 24 and pnpm when they are missing
+# (from the npm registry, into a cache folder outside the checkout), installs with the frozen
+# lockfile, then runs what was asked.
+#
+#   bash scripts/dev.sh demo     build, start the Koa example and send it every sample event
+#   bash scripts/dev.sh test     build, lint, typecheck, tests and package checks (what CI runs)
+#   bash scripts/dev.sh bench    benchmarks
+#   bash scripts/dev.sh pnpm ... any pnpm command with the pinned toolchain
+set -euo pipefail
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+NODE_VERSION=24.21.0
+PNPM_VERSION=12.21.0
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+tools="${SUPEROFFICE_WEBHOOKS_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/superoffice-webhooks/node-$NODE_VERSION-pnpm-$PNPM_VERSION}"
+
+have_node24() { command -v node >/dev/null 2>&1 && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null)" -ge 24 ] 2>/dev/null; }
+have_pnpm() { command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; }
+
+if ! have_node24 || ! have_pnpm; then
+  if [ ! -x "$tools/node_modules/.bin/node" ] || [ ! -x "$tools/node_modules/.bin/pnpm" ]; then
+    command -v npm >/dev/null 2>&1 || { echo "scripts/dev.sh: npm is needed to bring Node $NODE_VERSION and pnpm $PNPM_VERSION" >&2; exit 1; }
+    echo "scripts/dev.sh: installing Node $NODE_VERSION and pnpm $PNPM_VERSION into $tools" >&2
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+      "node@$NODE_VERSION" "pnpm@$PNPM_VERSION" >&2
+  fi
+  export PATH="$tools/node_modules/.bin:$PATH"
+fi
+# The machine's own Node (often 20) stays reachable for the Node 20 smoke test of built packages.
+if [ -z "${SYSTEM_NODE:-}" ] && [ -x /usr/bin/node ]; then export SYSTEM_NODE=/usr/bin/node; fi
+
+cd "$root"
+install() { pnpm install --frozen-lockfile --prefer-offline --reporter=append-only </dev/null; }
+
+cmd="${1:-test}"
+shift || true
+case "$cmd" in
+  test) install; pnpm run check "$@" ;;
+  demo) install; pnpm run demo "$@" ;;
+  bench) install; pnpm run bench "$@" ;;
+  pnpm) pnpm "$@" ;;
+  *) echo "usage: bash scripts/dev.sh [test|demo|bench|pnpm ...]" >&2; exit 2 ;;
+esac

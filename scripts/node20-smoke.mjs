@@ -1,0 +1,31 @@
+// The published packages claim Node >= 20.19: run their built output on the machine's Node 20
+// (SYSTEM_NODE, or /usr/bin/node) with node's own test runner. Vitest needs Node 22, so the
+// smoke tests are plain .mjs/.cjs files that load dist/ through the packages' exports.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const candidates = [process.env.SYSTEM_NODE, '/usr/bin/node', '/usr/local/bin/node'].filter(Boolean)
+const node20 = candidates.find((bin) => {
+  if (!existsSync(bin)) return false
+  const version = spawnSync(bin, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim()
+  return version.startsWith('20.')
+})
+if (!node20) {
+  const message = `!!! No Node 20 found (tried ${candidates.join(', ')}): built packages NOT tested on Node 20 !!!`
+  if (process.env.CI) {
+    console.error(message)
+    process.exit(1)
+  }
+  console.warn(`\n${message}\n`)
+  process.exit(0)
+}
+const dir = join(here, 'smoke')
+const files = readdirSync(dir)
+  .filter((f) => /\.test\.(mjs|cjs)$/.test(f))
+  .map((f) => join(dir, f))
+console.log(`Node 20 smoke tests on ${node20}: ${files.length} files`)
+const run = spawnSync(node20, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' })
+process.exit(run.status ?? 1)
