@@ -183,6 +183,11 @@ export interface SuperOfficeWebhooks {
   handle(input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer>
   /** Web-standard entry: a `Request` in, a `Response` out (body size limit included). */
   handleRequest(request: Request): Promise<Response>
+  /**
+   * The answer for an error an adapter met before it had the body (413 while streaming, raw body
+   * consumed by a body parser…): reported to `onError` like any other, with the same JSON body.
+   */
+  answerError(error: unknown): SuperOfficeWebhookAnswer
   /** Resolves when handlers started after an early answer have finished (graceful shutdown). */
   drain(): Promise<void>
   /** The body size limit, for adapters that read the stream themselves. */
@@ -610,11 +615,15 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
         return await handle(input)
       } catch (error) {
         // Only a bug in the pipeline gets here; answer 500 (retried), never leak the message.
-        const wrapped = isSuperOfficeWebhookError(error)
-          ? error
-          : new SuperOfficeWebhookError('handler_failed', 'The webhook could not be processed.', { cause: error })
-        return fail(wrapped)
+        return webhooks.answerError(error)
       }
+    },
+    answerError(error) {
+      return fail(
+        isSuperOfficeWebhookError(error)
+          ? error
+          : new SuperOfficeWebhookError('handler_failed', 'The webhook could not be processed.', { cause: error }),
+      )
     },
     async handleRequest(request) {
       let answer: SuperOfficeWebhookAnswer
@@ -625,11 +634,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
           const rawBody = await readRequestBody(request, maxBodyBytes)
           answer = await webhooks.handle({ rawBody, headers: request.headers, url: request.url })
         } catch (error) {
-          answer = fail(
-            isSuperOfficeWebhookError(error)
-              ? error
-              : new SuperOfficeWebhookError('invalid_json', 'The body could not be read.', { cause: error }),
-          )
+          answer = webhooks.answerError(error)
         }
       }
       return new Response(JSON.stringify(answer.body), { status: answer.status, headers: answer.headers })

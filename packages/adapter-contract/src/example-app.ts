@@ -1,0 +1,109 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** A started example app: its origin, what it printed, and a way to stop it. */
+export interface ExampleApp {
+  url: string
+  port: number
+  /** Every line the app printed on stdout so far. */
+  lines: string[]
+  /** Resolves once a line matching `pattern` has been printed (or rejects after `timeoutMs`). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>
+  stop(): Promise<void>
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts an example app the way its README says (`node <entry>` from its build output, with
+ * `PORT` and `SUPEROFFICE_WEBHOOK_SECRET`), and waits until `GET /healthz` answers 200.
+ */
+export async function startExampleApp(options: {
+  command: string
+  args: string[]
+  cwd: string
+  env?: Record<string, string>
+  timeoutMs?: number
+}): Promise<ExampleApp> {
+  const port = await freePort()
+  const child: ChildProcess = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  const waiters = new Set<() => void>()
+  let stderr = ''
+  let buffer = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    const parts = buffer.split('\n')
+    buffer = parts.pop() ?? ''
+    lines.push(...parts)
+    for (const waiter of waiters) waiter()
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`example app exited with ${child.exitCode}\n${stderr}\n${lines.join('\n')}`)
+    }
+    try {
+      const response = await fetch(`${url}/healthz`)
+      if (response.status === 200) break
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`example app did not answer /healthz in time\n${stderr}\n${lines.join('\n')}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return {
+    url,
+    port,
+    lines,
+    waitForLine(pattern, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = lines.find((l) => pattern.test(l))
+          if (line === undefined) return
+          clearTimeout(timer)
+          waiters.delete(check)
+          resolve(line)
+        }
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`no line matching ${pattern} in:\n${lines.join('\n')}\n${stderr}`))
+        }, timeoutMs)
+        waiters.add(check)
+        check()
+      })
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM')
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+        await exited
+        clearTimeout(timer)
+      }
+    },
+  }
+}
+
+/** The one log line DESIGN.md fixes for every example app. */
+export const EVENT_LINE = /^superoffice event=(\S+) key=(\S+) tenant=(\S+) id=(\S+)$/

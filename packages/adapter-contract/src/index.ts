@@ -1,0 +1,268 @@
+import { request as httpRequest } from 'node:http'
+import {
+  createSuperOfficeWebhooks,
+  type SuperOfficeAnyEvent,
+  type SuperOfficeEventContext,
+  type SuperOfficeWebhooks,
+} from '@superoffice-webhooks/core'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+/** A running app with the adapter mounted. */
+export interface ContractServer {
+  /** Origin, e.g. `http://127.0.0.1:41234`. */
+  url: string
+  close(): Promise<void>
+}
+
+export interface AdapterContractOptions {
+  /** Shown in the suite's title: `koa 3`, `h3 v2`… */
+  name: string
+  /** Starts a real HTTP server on a random port that mounts the adapter over `webhooks` at `path`. */
+  start(webhooks: SuperOfficeWebhooks, path: string): Promise<ContractServer>
+  /** Where the adapter is mounted. Default `/webhooks/superoffice`. */
+  path?: string
+}
+
+export const CONTRACT_SECRET = 'contract-current-secret'
+export const CONTRACT_PREVIOUS_SECRET = 'contract-previous-secret'
+export const CONTRACT_MAX_BODY_BYTES = 64 * 1024
+
+interface Delivery {
+  by: string
+  event: SuperOfficeAnyEvent
+  context: SuperOfficeEventContext
+}
+
+/**
+ * Runs every row of DESIGN.md's answer contract against one adapter over real HTTP.
+ */
+export function runAdapterContract(options: AdapterContractOptions): void {
+  const path = options.path ?? '/webhooks/superoffice'
+
+  describe(`adapter contract: ${options.name}`, () => {
+    let server: ContractServer
+    let endpoint: string
+    const deliveries: Delivery[] = []
+    let failuresToThrow = 0
+
+    const webhooks = createSuperOfficeWebhooks({
+      secret: [CONTRACT_SECRET, CONTRACT_PREVIOUS_SECRET],
+      maxBodyBytes: CONTRACT_MAX_BODY_BYTES,
+      logger: false,
+    })
+    webhooks.onError(() => {})
+    webhooks.on('sale.sold', (event, context) => {
+      // Typed by name: FieldValues.currency_id is a number here.
+      const currency: number | undefined = event.FieldValues?.currency_id
+      void currency
+      deliveries.push({ by: 'sale.sold', event, context })
+      if (failuresToThrow > 0) {
+        failuresToThrow--
+        throw new Error(`handler exploded with ${CONTRACT_SECRET}`)
+      }
+    })
+    webhooks.on('contact.*', (event, context) => void deliveries.push({ by: 'contact.*', event, context }))
+    webhooks.on(['activity.deleted', 'quote.approved'], (event, context) => {
+      deliveries.push({ by: 'list', event, context })
+    })
+    webhooks.onAny((event, context) => void deliveries.push({ by: 'any', event, context }))
+
+    const post = (body: string | Uint8Array, headers: Record<string, string>) =>
+      fetch(endpoint, { method: 'POST', body, headers })
+    const send = (event: object | string, secret: string | null = CONTRACT_SECRET, extra = {}) => {
+      const payload = signedPayload(event, secret === null ? extra : { secret, ...extra })
+      return post(payload.body, payload.headers)
+    }
+    const byId = (eventId: string, by?: string) =>
+      deliveries.filter((d) => d.event.EventId === eventId && (by === undefined || d.by === by))
+
+    beforeAll(async () => {
+      server = await options.start(webhooks, path)
+      endpoint = `${server.url}${path}`
+    })
+    afterAll(async () => {
+      await server?.close()
+    })
+    beforeEach(() => {
+      deliveries.length = 0
+      failuresToThrow = 0
+    })
+
+    it('200: signed events of several entities reach their typed handlers', async () => {
+      const events = [
+        createTestEvent('sale.sold'),
+        createTestEvent('contact.created'),
+        createTestEvent('activity.deleted'),
+        createTestEvent('quote.approved'),
+        createTestEvent('person.changed'),
+      ]
+      for (const event of events) {
+        const response = await send(event)
+        expect(response.status).toBe(200)
+        expect(await response.json()).toEqual({ ok: true })
+      }
+      const [sold, contact, activity, quote, person] = events.map((e) => e.EventId) as string[]
+      expect(byId(sold as string, 'sale.sold')[0]?.event).toEqual(events[0])
+      expect(byId(sold as string, 'sale.sold')[0]?.context).toMatchObject({ kind: 'known', tenant: 'Cust12345' })
+      expect(byId(contact as string, 'contact.*')).toHaveLength(1)
+      expect(byId(activity as string, 'list')).toHaveLength(1)
+      expect(byId(quote as string, 'list')).toHaveLength(1)
+      expect(byId(person as string, 'any')).toHaveLength(1)
+    })
+
+    it('200: the raw bytes are verified as sent (pretty-printed JSON, non-ASCII, BOM-free UTF-8)', async () => {
+      const event = createTestEvent('sale.sold', { WebhookName: 'Salg – Ørjan “ærlig” 🚀' })
+      const response = await send(JSON.stringify(event, null, 2))
+      expect(response.status).toBe(200)
+      expect(byId(event.EventId, 'sale.sold')[0]?.event.WebhookName).toBe('Salg – Ørjan “ærlig” 🚀')
+    })
+
+    it('200: a rotation secret is accepted and reported', async () => {
+      const event = createTestEvent('sale.sold')
+      expect((await send(event, CONTRACT_PREVIOUS_SECRET)).status).toBe(200)
+      expect(byId(event.EventId, 'sale.sold')[0]?.context.secretIndex).toBe(1)
+    })
+
+    it('401 signature_invalid: signed with the wrong secret', async () => {
+      const event = createTestEvent('sale.sold')
+      const response = await send(event, 'not-the-secret')
+      expect(response.status).toBe(401)
+      expect(await response.json()).toMatchObject({ ok: false, error: 'signature_invalid' })
+      expect(byId(event.EventId)).toHaveLength(0)
+    })
+
+    it('401 signature_missing: no signature header', async () => {
+      const response = await send(createTestEvent('sale.sold'), null)
+      expect(response.status).toBe(401)
+      expect(await response.json()).toMatchObject({ error: 'signature_missing' })
+    })
+
+    it('401: a body changed after signing', async () => {
+      const event = createTestEvent('sale.sold')
+      const { body, headers } = signedPayload(event, { secret: CONTRACT_SECRET })
+      const response = await post(body.replace(`"PrimaryKey":${event.PrimaryKey}`, '"PrimaryKey":1'), headers)
+      expect(response.status).toBe(401)
+    })
+
+    it('400 invalid_json: a signed body that is not JSON', async () => {
+      const response = await send('{"EventId": "abc", oops')
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ ok: false, error: 'invalid_json' })
+    })
+
+    it('400 invalid_envelope: signed JSON that is not a SuperOffice envelope', async () => {
+      const response = await send(JSON.stringify({ hello: 'world' }))
+      expect(response.status).toBe(400)
+      expect(await response.json()).toMatchObject({ error: 'invalid_envelope' })
+    })
+
+    it('413 payload_too_large: a body over the limit with Content-Length', async () => {
+      const event = createTestEvent('sale.sold', { Padding: 'x'.repeat(CONTRACT_MAX_BODY_BYTES) })
+      const response = await send(event)
+      expect(response.status).toBe(413)
+      expect(await response.json()).toMatchObject({ error: 'payload_too_large' })
+    })
+
+    it('413 payload_too_large: a chunked body over the limit, refused without reading it all', async () => {
+      const { status, body } = await chunkedPost(endpoint, CONTRACT_MAX_BODY_BYTES * 4)
+      expect(status).toBe(413)
+      expect(JSON.parse(body)).toMatchObject({ error: 'payload_too_large' })
+      // The connection is still usable afterwards.
+      expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
+    })
+
+    it('200 duplicate: the same EventId again runs no handler', async () => {
+      const event = createTestEvent('sale.sold')
+      expect((await send(event)).status).toBe(200)
+      const again = await send(event, CONTRACT_SECRET, { retry: 1 })
+      expect(again.status).toBe(200)
+      expect(await again.json()).toEqual({ ok: true, duplicate: true })
+      expect(byId(event.EventId, 'sale.sold')).toHaveLength(1)
+    })
+
+    it('200 test: the test event with X-Hook-Test is answered without running handlers', async () => {
+      const event = createTestEvent('test')
+      const response = await send(event)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ ok: true, test: true })
+      expect(byId(event.EventId)).toHaveLength(0)
+    })
+
+    it('200: an unknown custom event reaches the catch-all as an unknown event', async () => {
+      const event = createTestEvent('acme.exploded', { Custom: { deep: true } })
+      expect((await send(event)).status).toBe(200)
+      const [delivery] = byId(event.EventId, 'any')
+      expect(delivery?.context.kind).toBe('unknown')
+      expect(delivery?.event).toMatchObject({ Event: 'acme.exploded', Custom: { deep: true } })
+    })
+
+    it('500 handler_failed, then 200 when SuperOffice retries; nothing leaks', async () => {
+      failuresToThrow = 1
+      const event = createTestEvent('sale.sold')
+      const first = await send(event)
+      expect(first.status).toBe(500)
+      const text = await first.text()
+      expect(JSON.parse(text)).toMatchObject({ ok: false, error: 'handler_failed' })
+      expect(text).not.toContain(CONTRACT_SECRET)
+      expect(text).not.toContain('exploded')
+      const retry = await send(event, CONTRACT_SECRET, { retry: 1 })
+      expect(retry.status).toBe(200)
+      expect(await retry.json()).toEqual({ ok: true })
+      expect(byId(event.EventId, 'sale.sold')).toHaveLength(2)
+    })
+
+    it('50 concurrent requests, a third of them duplicates: all 200, each EventId handled once', async () => {
+      const events = Array.from({ length: 34 }, () => createTestEvent('sale.sold'))
+      const sends = [...events, ...events.slice(0, 16)]
+      const responses = await Promise.all(sends.map((event) => send(event)))
+      expect(responses.map((r) => r.status)).toEqual(sends.map(() => 200))
+      for (const event of events) expect(byId(event.EventId, 'sale.sold')).toHaveLength(1)
+    })
+
+    it('header names in any casing', async () => {
+      const event = createTestEvent('sale.sold')
+      const { body, headers } = signedPayload(event, { secret: CONTRACT_SECRET })
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toUpperCase(), v]))
+      expect((await post(body, lower)).status).toBe(200)
+    })
+
+    it('GET on the webhook path is refused (405, or 404 where the framework routes by method), never 410', async () => {
+      const response = await fetch(endpoint)
+      expect([404, 405]).toContain(response.status)
+      await response.body?.cancel()
+    })
+
+    it('other paths are left to the app', async () => {
+      const response = await fetch(`${server.url}/not-the-webhook`, { method: 'POST', body: '{}' })
+      expect(response.status).toBe(404)
+    })
+  })
+}
+
+/** POSTs `size` bytes with Transfer-Encoding: chunked (no Content-Length), 16 KiB at a time. */
+function chunkedPost(url: string, size: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => {
+        body += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    const chunk = Buffer.alloc(16 * 1024, 0x20)
+    let sent = 0
+    const write = () => {
+      while (sent < size) {
+        sent += chunk.length
+        if (!req.write(chunk)) return void req.once('drain', write)
+      }
+      req.end()
+    }
+    write()
+  })
+}
+
+export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'

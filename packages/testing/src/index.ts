@@ -1,0 +1,8 @@
+export { createTestEvent, newEventId, superOfficeTimestamp, type TestEventOverrides } from './events.js'
+export {
+  NETSERVER_USER_AGENT,
+  type SignedPayload,
+  type SignedRequestOptions,
+  signedPayload,
+  signedRequest,
+} from './request.js'
