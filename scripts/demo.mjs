@@ -1,62 +1,93 @@
-// pnpm demo: signs a sample of every documented event with a demo secret, runs each through the
-// receiving pipeline in-process, then a tampered body and a duplicate, and prints what happened.
-import { createSuperOfficeWebhooks, signPayload, superOfficeEventNames } from '@superoffice-webhooks/core'
+// pnpm demo: starts the Koa example app, sends it every documented event type (plus a list event,
+// a custom event, a duplicate, a bad signature and a body that is not JSON) with the
+// superoffice-webhooks CLI, and prints a table of the answers and of what the app's handlers got.
+import { spawn, spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { superOfficeEventNames } from '@superoffice-webhooks/core'
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const cli = join(root, 'packages/testing/dist/cli.js')
 const secret = 'demo-secret'
-const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
-const handled = new Map()
-const note = (label) => (event) => handled.set(event.EventId, label)
-webhooks.on('sale.sold', note("on('sale.sold')"))
-webhooks.on('contact.*', note("on('contact.*')"))
-webhooks.on('test', note("on('test')"))
-webhooks.onAny((event) => handled.has(event.EventId) || handled.set(event.EventId, 'onAny'))
 
-let n = 0
-const sample = (Event, extra = {}) => {
-  n++
-  return {
-    EventId: `de000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-    Timestamp: new Date().toISOString(),
-    Changes: [],
-    Event,
-    PrimaryKey: Event === 'test' ? 0 : 100 + n,
-    Entity: Event === 'test' ? 'test' : Event.slice(0, Event.lastIndexOf('.')),
-    ContextIdentifier: 'Cust12345',
-    ChangedByAssociateId: 5,
-    WebhookName: 'Demo webhook',
-    ...extra,
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address()
+    s.close(() => resolve(port))
+  })
+})
+const app = spawn(process.execPath, ['apps/koa-example/dist/server.js'], {
+  cwd: root,
+  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SUPEROFFICE_WEBHOOK_SECRET: secret },
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
+const lines = []
+app.stdout.setEncoding('utf8').on('data', (chunk) => lines.push(...chunk.split('\n').filter(Boolean)))
+const base = `http://127.0.0.1:${port}`
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break
+  } catch {}
+  if (i > 100) throw new Error('the Koa example did not start')
+  await new Promise((r) => setTimeout(r, 100))
+}
+const url = `${base}/webhooks/superoffice`
+
+const rows = []
+const send = (label, args) => {
+  const run = spawnSync(process.execPath, [cli, 'send', url, ...args, '--json'], { encoding: 'utf8' })
+  const report = JSON.parse(run.stdout)
+  for (const r of report.results) {
+    const answer = r.body?.ok ? (r.body.duplicate ? 'ok, duplicate' : r.body.test ? 'ok, test' : 'ok') : r.body?.error
+    rows.push({ label, status: String(r.status ?? 'ERR'), answer: answer ?? r.error, id: r.eventId })
   }
 }
 
-const rows = []
-const send = async (label, body, signature = signPayload(body, secret)) => {
-  const answer = await webhooks.handle({
-    rawBody: Buffer.from(body),
-    headers: { 'X-SuperOffice-Signature': signature },
-  })
-  const id = answer.event?.EventId
-  rows.push([
-    label,
-    String(answer.status),
-    answer.body.ok ? (answer.body.duplicate ? 'duplicate' : 'ok') : answer.body.error,
-    (id && handled.get(id)) || '-',
-  ])
-}
-
 for (const name of [...superOfficeEventNames, 'list.category.created', 'acme.custom']) {
-  await send(name, JSON.stringify(sample(name, name.startsWith('list.') ? { Entity: 'list.category' } : {})))
+  send(name, ['--event', name, '--secret', secret])
 }
-const sold = JSON.stringify(sample('sale.sold'))
-await send('sale.sold (first)', sold)
-await send('sale.sold (same EventId again)', sold)
-await send('sale.sold (tampered body)', sold.replace('"PrimaryKey":', '"PrimaryKey":9'), signPayload(sold, secret))
-await send('sale.sold (no signature)', sold, '')
-await send('not JSON', '{"EventId":')
-
-const widths = [0, 1, 2, 3].map((i) =>
-  Math.max(...[['event', 'status', 'answer', 'handled by'], ...rows].map((r) => r[i].length)),
+const file = join(tmpdir(), `superoffice-demo-${process.pid}.json`)
+writeFileSync(
+  file,
+  JSON.stringify({
+    EventId: 'demo-dup-1',
+    Timestamp: new Date().toISOString(),
+    Changes: [],
+    Event: 'sale.sold',
+    PrimaryKey: 99,
+    Entity: 'sale',
+    ContextIdentifier: 'Cust12345',
+    ChangedByAssociateId: 5,
+    WebhookName: 'Demo',
+  }),
 )
-const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')
-console.log(line(['event', 'status', 'answer', 'handled by']))
-console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-for (const row of rows) console.log(line(row))
+send('sale.sold, sent twice (same EventId)', ['--file', file, '--secret', secret, '--repeat', '2'])
+send('sale.sold, wrong secret', ['--event', 'sale.sold', '--secret', 'not-the-secret'])
+send('sale.sold, unsigned', ['--event', 'sale.sold', '--secret', ''])
+writeFileSync(file, '{"EventId": "broken", ')
+send('a body that is not JSON', ['--file', file, '--secret', secret])
+
+await new Promise((r) => setTimeout(r, 200))
+const stats = await (await fetch(`${base}/stats`)).json()
+app.kill('SIGTERM')
+
+for (const row of rows) {
+  const printed = lines.filter((l) => row.id && l.endsWith(`id=${row.id}`)).length
+  row.handled = printed ? `printed${printed > 1 ? ` ×${printed}` : ''}` : '-'
+}
+const head = { label: 'event', status: 'status', answer: 'answer', handled: 'handlers (log line)' }
+const cols = Object.keys(head)
+const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => String(r[c]).length))]))
+const fmt = (r) => cols.map((c) => String(r[c]).padEnd(width[c])).join('  ')
+console.log(`\nKoa example on ${base}, events sent with the superoffice-webhooks CLI:\n`)
+console.log(fmt(head))
+console.log(cols.map((c) => '-'.repeat(width[c])).join('  '))
+for (const row of rows) console.log(fmt(row))
+console.log(
+  `\nThe app's own handlers: on('sale.sold') ran ${stats.sold}×, on('sale.*') ${stats.saleEvents}×, onAny ${stats.events}×.`,
+)
+console.log(`Log lines printed by the app (first 3 of ${lines.length}):`)
+for (const line of lines.slice(0, 3)) console.log(`  ${line}`)

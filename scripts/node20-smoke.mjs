@@ -2,11 +2,13 @@
 // (SYSTEM_NODE, or /usr/bin/node) with node's own test runner. Vitest needs Node 22, so the
 // smoke tests are plain .mjs/.cjs files that load dist/ through the packages' exports.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
+const resultsFile = join(here, '.smoke-results.json')
+rmSync(resultsFile, { force: true })
 const candidates = [process.env.SYSTEM_NODE, '/usr/bin/node', '/usr/local/bin/node'].filter(Boolean)
 const node20 = candidates.find((bin) => {
   if (!existsSync(bin)) return false
@@ -27,5 +29,9 @@ const files = readdirSync(dir)
   .filter((f) => /\.test\.(mjs|cjs)$/.test(f))
   .map((f) => join(dir, f))
 console.log(`Node 20 smoke tests on ${node20}: ${files.length} files`)
-const run = spawnSync(node20, ['--test', '--test-reporter=spec', ...files], { stdio: 'inherit' })
+const run = spawnSync(node20, ['--test', '--test-reporter=spec', ...files], { encoding: 'utf8' })
+process.stdout.write(run.stdout)
+process.stderr.write(run.stderr)
+const count = (label) => Number(run.stdout.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0)
+writeFileSync(resultsFile, JSON.stringify({ passed: count('pass'), failed: count('fail') }))
 process.exit(run.status ?? 1)

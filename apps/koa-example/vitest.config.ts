@@ -1,3 +1,3 @@
-import { defineConfig } from 'vitest/config'
+import { vitestConfig } from '../../vitest.shared.js'
 
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 30_000, hookTimeout: 30_000 } })
+export default vitestConfig({ testTimeout: 30_000, typecheck: false })

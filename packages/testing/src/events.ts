@@ -303,8 +303,11 @@ export function createTestEvent<const N extends SuperOfficeEventName | (string &
   const values = fieldValues[entity]
   if (values && !withoutFieldValues.has(entity)) base.FieldValues = { ...values }
   if (action === 'deleted' && deletedValues[entity]) {
+    // The deleted row's own id column carries the PrimaryKey; the rest are related rows.
+    const own = entity === 'activity' ? 'appointment_id' : `${entity}_id`
+    const primaryKey = (overrides as { PrimaryKey?: unknown }).PrimaryKey ?? base.PrimaryKey
     base.Values = Object.fromEntries(
-      (deletedValues[entity] as string[]).map((key, i) => [key, i === 0 ? (base.PrimaryKey as number) : 100 + i]),
+      (deletedValues[entity] as string[]).map((key, i) => [key, key === own ? primaryKey : 100 + i]),
     )
   }
   const event = { ...base, ...(overrides as Record<string, unknown>) }

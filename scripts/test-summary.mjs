@@ -1,0 +1,32 @@
+// Adds up the JSON reports of every vitest run and the Node 20 smoke run into one closing line.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+let passed = 0
+let failed = 0
+let skipped = 0
+const reports = []
+for (const group of ['packages', 'apps', 'bench']) {
+  const dir = join(root, group)
+  if (!existsSync(dir)) continue
+  for (const name of readdirSync(dir)) {
+    const file = group === 'bench' ? join(dir, 'test-results.json') : join(dir, name, 'test-results.json')
+    if (!existsSync(file) || reports.includes(file)) continue
+    reports.push(file)
+    const report = JSON.parse(readFileSync(file, 'utf8'))
+    passed += report.numPassedTests ?? 0
+    failed += report.numFailedTests ?? 0
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+  }
+}
+const smoke = join(root, 'scripts', '.smoke-results.json')
+if (existsSync(smoke)) {
+  const s = JSON.parse(readFileSync(smoke, 'utf8'))
+  passed += s.passed
+  failed += s.failed
+}
+console.log(`\n${reports.length} vitest reports and the Node 20 smoke run`)
+console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed > 0 || passed === 0 ? 1 : 0)
