@@ -1,15 +1,39 @@
-import { createSuperOfficeWebhooks, type SuperOfficeAnyEvent } from '@superoffice-webhooks/core'
+import {
+  createSuperOfficeWebhooks,
+  type SuperOfficeAnyEvent,
+  type SuperOfficeWebhooksOptions,
+} from '@superoffice-webhooks/core'
 import { superOfficeWebhooks } from '@superoffice-webhooks/koa'
+import { createRedisDedupeStore } from '@superoffice-webhooks/redis'
+import { Redis } from 'ioredis'
 import Koa from 'koa'
 
 const port = Number(process.env.PORT ?? 3000)
 const secret = process.env.SUPEROFFICE_WEBHOOK_SECRET
-if (!secret) {
+// Multi-tenant: one endpoint for many SuperOffice tenants, each with its own webhook secret,
+// e.g. SUPEROFFICE_TENANT_SECRETS='{"Cust12345":"secret-a","Cust67890":"secret-b"}'.
+const tenantSecrets = process.env.SUPEROFFICE_TENANT_SECRETS
+  ? new Map(Object.entries(JSON.parse(process.env.SUPEROFFICE_TENANT_SECRETS) as Record<string, string>))
+  : undefined
+if (!secret && !tenantSecrets) {
   console.error('koa-example: set SUPEROFFICE_WEBHOOK_SECRET to the secret of your SuperOffice webhook.')
   process.exit(1)
 }
 
-const webhooks = createSuperOfficeWebhooks({ secret })
+// Several instances behind a load balancer share one Redis, so each EventId is handled once.
+const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined
+redis?.on('error', () => {}) // outages are reported per delivery by the store; keep the log readable
+
+const options: SuperOfficeWebhooksOptions = {
+  secret: tenantSecrets ? ({ tenant }) => (tenant ? tenantSecrets.get(tenant) : undefined) : secret,
+  dedupe: redis
+    ? {
+        store: createRedisDedupeStore(redis),
+        onStoreError: process.env.DEDUPE_ON_STORE_ERROR === 'accept' ? 'accept' : 'refuse',
+      }
+    : {},
+}
+const webhooks = createSuperOfficeWebhooks(options)
 const stats = { sold: 0, soldByCurrency: {} as Record<string, number>, saleEvents: 0, events: 0 }
 
 // Typed by name: event is SuperOfficeEvent<'sale.sold'>.
@@ -43,5 +67,11 @@ const server = app.listen(port, process.env.HOST, () => {
   console.error(`koa-example: listening on http://localhost:${port}, POST /webhooks/superoffice`)
 })
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => server.close(() => process.exit(0)))
+  process.once(signal, () =>
+    server.close(async () => {
+      await webhooks.drain()
+      redis?.disconnect()
+      process.exit(0)
+    }),
+  )
 }

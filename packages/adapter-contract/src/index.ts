@@ -266,3 +266,4 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
 }
 
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
+export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
