@@ -4,10 +4,12 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config'
  * The vitest set-up every package shares: its own tests, type tests, and a JSON report that
  * scripts/test-summary.mjs adds up into the closing line of `pnpm check`.
  */
-export function vitestConfig(overrides: { testTimeout?: number; typecheck?: boolean } = {}): ViteUserConfig {
+export function vitestConfig(
+  overrides: { testTimeout?: number; typecheck?: boolean; include?: string[] } = {},
+): ViteUserConfig {
   return defineConfig({
     test: {
-      include: ['test/**/*.test.ts'],
+      include: overrides.include ?? ['test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 15_000,
       hookTimeout: 60_000,
       reporters: ['default', ['json', { outputFile: 'test-results.json' }]],

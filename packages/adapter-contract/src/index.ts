@@ -22,6 +22,12 @@ export interface AdapterContractOptions {
   start(webhooks: SuperOfficeWebhooks, path: string): Promise<ContractServer>
   /** Where the adapter is mounted. Default `/webhooks/superoffice`. */
   path?: string
+  /**
+   * The framework parses the body before the adapter sees it (NestJS): it answers malformed JSON
+   * (400) and bodies over its own limit (413) itself, with its own body. Only the status is
+   * checked for those two rows then.
+   */
+  frameworkParsesBody?: boolean
 }
 
 export const CONTRACT_SECRET = 'contract-current-secret'
@@ -148,7 +154,8 @@ export function runAdapterContract(options: AdapterContractOptions): void {
     it('400 invalid_json: a signed body that is not JSON', async () => {
       const response = await send('{"EventId": "abc", oops')
       expect(response.status).toBe(400)
-      expect(await response.json()).toMatchObject({ ok: false, error: 'invalid_json' })
+      const body = await response.json()
+      if (!options.frameworkParsesBody) expect(body).toMatchObject({ ok: false, error: 'invalid_json' })
     })
 
     it('400 invalid_envelope: signed JSON that is not a SuperOffice envelope', async () => {
@@ -167,7 +174,7 @@ export function runAdapterContract(options: AdapterContractOptions): void {
     it('413 payload_too_large: a chunked body over the limit, refused without reading it all', async () => {
       const { status, body } = await chunkedPost(endpoint, CONTRACT_MAX_BODY_BYTES * 4)
       expect(status).toBe(413)
-      expect(JSON.parse(body)).toMatchObject({ error: 'payload_too_large' })
+      if (!options.frameworkParsesBody) expect(JSON.parse(body)).toMatchObject({ error: 'payload_too_large' })
       // The connection is still usable afterwards.
       expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
     })
@@ -252,14 +259,16 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
     })
     req.on('error', reject)
-    const chunk = Buffer.alloc(16 * 1024, 0x20)
+    // Valid JSON, so a framework that parses first sees only the size problem.
+    const chunk = Buffer.alloc(16 * 1024, 0x78)
+    req.write('{"EventId":"chunked","Padding":"')
     let sent = 0
     const write = () => {
       while (sent < size) {
         sent += chunk.length
         if (!req.write(chunk)) return void req.once('drain', write)
       }
-      req.end()
+      req.end('"}')
     }
     write()
   })

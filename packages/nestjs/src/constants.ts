@@ -1,0 +1,6 @@
+/** Injection token of the `SuperOfficeWebhooks` receiver the module creates. */
+export const SUPEROFFICE_WEBHOOKS = Symbol.for('@superoffice-webhooks/nestjs:webhooks')
+/** Metadata key under which `@OnSuperOfficeEvent` records its selectors. */
+export const ON_SUPEROFFICE_EVENT = '@superoffice-webhooks/nestjs:on-event'
+/** Where the route is mounted unless `path` says otherwise (after the global prefix). */
+export const DEFAULT_WEBHOOK_PATH = 'webhooks/superoffice'

@@ -1,0 +1,73 @@
+import { Inject, Logger, Module } from '@nestjs/common'
+import { DiscoveryModule } from '@nestjs/core'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { SUPEROFFICE_WEBHOOKS } from './constants.js'
+import { SuperOfficeWebhooksExplorer } from './superoffice-webhooks.explorer.js'
+import {
+  SUPEROFFICE_WEBHOOKS_OPTIONS,
+  SuperOfficeWebhooksConfigurableModule,
+  type SuperOfficeWebhooksModuleOptions,
+} from './superoffice-webhooks.module-definition.js'
+
+const logger = new Logger('SuperOfficeWebhooks')
+
+/**
+ * Receives SuperOffice webhooks in a Nest app (Express or Fastify): registers `POST <path>`
+ * (default `webhooks/superoffice`, after the global prefix) and dispatches each verified event to
+ * the `@OnSuperOfficeEvent` methods of your providers. The app must be created with
+ * `{ rawBody: true }`.
+ *
+ * @example
+ * ```ts
+ * // app.module.ts
+ * @Module({
+ *   imports: [
+ *     SuperOfficeWebhooksModule.forRootAsync({
+ *       imports: [ConfigModule],
+ *       inject: [ConfigService],
+ *       useFactory: (config: ConfigService) => ({ secret: config.getOrThrow('SUPEROFFICE_WEBHOOK_SECRET') }),
+ *     }),
+ *   ],
+ *   providers: [SalesService],
+ * })
+ * export class AppModule {}
+ *
+ * // main.ts
+ * const app = await NestFactory.create(AppModule, { rawBody: true })
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: SUPEROFFICE_WEBHOOKS,
+      inject: [SUPEROFFICE_WEBHOOKS_OPTIONS],
+      useFactory: (options: SuperOfficeWebhooksModuleOptions): SuperOfficeWebhooks => {
+        const { webhooks, ...rest } = options
+        if (webhooks) return webhooks
+        return createSuperOfficeWebhooks({
+          ...rest,
+          logger: {
+            warn: (message) => logger.warn(message),
+            error: (message, cause) => logger.error(message, cause instanceof Error ? cause.stack : undefined),
+          },
+        })
+      },
+    },
+    SuperOfficeWebhooksExplorer,
+  ],
+  exports: [SUPEROFFICE_WEBHOOKS],
+})
+export class SuperOfficeWebhooksModule extends SuperOfficeWebhooksConfigurableModule {}
+
+/**
+ * Injects the module's `SuperOfficeWebhooks` receiver (to add `onError`, or handlers by code).
+ *
+ * @example
+ * ```ts
+ * constructor(@InjectSuperOfficeWebhooks() webhooks: SuperOfficeWebhooks) {
+ *   webhooks.onError((error) => this.metrics.count(error.code))
+ * }
+ * ```
+ */
+export const InjectSuperOfficeWebhooks = (): PropertyDecorator & ParameterDecorator => Inject(SUPEROFFICE_WEBHOOKS)

@@ -1,0 +1,184 @@
+import 'reflect-metadata'
+import { type INestApplication, Inject, Injectable, Logger, Module } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { FastifyAdapter } from '@nestjs/platform-fastify'
+import type { SuperOfficeEvent, SuperOfficeEventContext, SuperOfficeEventFor } from '@superoffice-webhooks/core'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { OnSuperOfficeEvent, SuperOfficeWebhooksModule } from '../src/index.js'
+
+const secret = 'nest-secret'
+
+@Injectable()
+class Recorder {
+  readonly calls: { by: string; id: string; tenant?: string }[] = []
+}
+
+@Injectable()
+class SalesService {
+  constructor(@Inject(Recorder) private readonly recorder: Recorder) {}
+
+  @OnSuperOfficeEvent('sale.sold')
+  onSold(event: SuperOfficeEvent<'sale.sold'>, context: SuperOfficeEventContext) {
+    this.recorder.calls.push({ by: 'SalesService.onSold', id: event.EventId, tenant: context.tenant })
+  }
+
+  @OnSuperOfficeEvent('sale.*')
+  onAnySale(event: SuperOfficeEventFor<'sale.*'>) {
+    this.recorder.calls.push({ by: 'SalesService.onAnySale', id: event.EventId })
+  }
+
+  @OnSuperOfficeEvent('quote.approved', 'quote.rejected')
+  onQuote(event: SuperOfficeEvent<'quote.approved' | 'quote.rejected'>) {
+    this.recorder.calls.push({ by: `SalesService.onQuote:${event.Event}`, id: event.EventId })
+  }
+
+  @OnSuperOfficeEvent('contact.created')
+  failing() {
+    throw new Error('CRM sync exploded')
+  }
+}
+
+@Injectable()
+class AuditService {
+  constructor(@Inject(Recorder) private readonly recorder: Recorder) {}
+
+  @OnSuperOfficeEvent('sale.sold')
+  audit(event: SuperOfficeEvent<'sale.sold'>) {
+    this.recorder.calls.push({ by: 'AuditService.audit', id: event.EventId })
+  }
+
+  @OnSuperOfficeEvent('*')
+  everything(event: SuperOfficeEventFor<'*'>) {
+    this.recorder.calls.push({ by: 'AuditService.everything', id: event.EventId })
+  }
+}
+
+@Injectable()
+class SettingsService {
+  readonly webhookSecret = secret
+}
+
+@Module({ providers: [SettingsService], exports: [SettingsService] })
+class SettingsModule {}
+
+const apps: INestApplication[] = []
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()))
+  vi.restoreAllMocks()
+})
+
+async function boot(
+  platform: 'express' | 'fastify',
+  module: unknown,
+  options: { rawBody?: boolean; prefix?: string } = {},
+): Promise<{ app: INestApplication; url: string; recorder: Recorder }> {
+  const app =
+    platform === 'express'
+      ? await NestFactory.create(module as never, { rawBody: options.rawBody ?? true, logger: false })
+      : await NestFactory.create(module as never, new FastifyAdapter(), {
+          rawBody: options.rawBody ?? true,
+          logger: false,
+        })
+  if (options.prefix) app.setGlobalPrefix(options.prefix)
+  apps.push(app)
+  await app.listen(0, '127.0.0.1')
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+  return { app, url, recorder: app.get(Recorder) }
+}
+
+function post(url: string, event: object) {
+  const { body, headers } = signedPayload(event, { secret })
+  return fetch(url, { method: 'POST', body, headers })
+}
+
+for (const platform of ['express', 'fastify'] as const) {
+  describe(`SuperOfficeWebhooksModule on ${platform}`, () => {
+    it('forRoot: finds @OnSuperOfficeEvent methods on any provider; several handlers of one event all run', async () => {
+      @Module({
+        imports: [SuperOfficeWebhooksModule.forRoot({ secret })],
+        providers: [Recorder, SalesService, AuditService],
+      })
+      class AppModule {}
+      const { url, recorder } = await boot(platform, AppModule)
+      const sold = createTestEvent('sale.sold', { ContextIdentifier: 'Cust5' })
+      const response = await post(`${url}/webhooks/superoffice`, sold)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ ok: true })
+      expect(
+        recorder.calls
+          .filter((c) => c.id === sold.EventId)
+          .map((c) => c.by)
+          .sort(),
+      ).toEqual(['AuditService.audit', 'AuditService.everything', 'SalesService.onAnySale', 'SalesService.onSold'])
+      expect(recorder.calls.find((c) => c.by === 'SalesService.onSold')?.tenant).toBe('Cust5')
+      const quote = createTestEvent('quote.rejected')
+      expect((await post(`${url}/webhooks/superoffice`, quote)).status).toBe(200)
+      expect(recorder.calls.some((c) => c.by === 'SalesService.onQuote:quote.rejected')).toBe(true)
+    })
+
+    it('forRootAsync with imports/inject/useFactory, a custom path and the global prefix', async () => {
+      @Module({
+        imports: [
+          SuperOfficeWebhooksModule.forRootAsync({
+            path: 'hooks/so',
+            imports: [SettingsModule],
+            inject: [SettingsService],
+            useFactory: (settings: SettingsService) => ({ secret: settings.webhookSecret }),
+          }),
+        ],
+        providers: [Recorder, SalesService],
+      })
+      class AppModule {}
+      const { url, recorder } = await boot(platform, AppModule, { prefix: 'api' })
+      const sold = createTestEvent('sale.sold')
+      expect((await post(`${url}/api/hooks/so`, sold)).status).toBe(200)
+      expect(recorder.calls.some((c) => c.id === sold.EventId)).toBe(true)
+      expect((await post(`${url}/hooks/so`, createTestEvent('sale.sold'))).status).toBe(404)
+      const forged = signedPayload(createTestEvent('sale.sold'), { secret: 'not-the-configured-secret' })
+      expect((await fetch(`${url}/api/hooks/so`, { method: 'POST', ...forged })).status).toBe(401)
+    })
+
+    it('a failing handler answers 500 without its message, through Nest’s logger', async () => {
+      const errors: unknown[] = []
+      vi.spyOn(Logger.prototype, 'error').mockImplementation((...args: unknown[]) => void errors.push(args))
+      @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret })], providers: [Recorder, SalesService] })
+      class AppModule {}
+      const { url } = await boot(platform, AppModule)
+      const response = await post(`${url}/webhooks/superoffice`, createTestEvent('contact.created'))
+      expect(response.status).toBe(500)
+      const text = await response.text()
+      expect(JSON.parse(text)).toMatchObject({ ok: false, error: 'handler_failed' })
+      expect(text).not.toContain('exploded')
+      expect(JSON.stringify(errors)).toContain('handler_failed')
+    })
+
+    it('without { rawBody: true }: 500 raw_body_unavailable, and the log says exactly what to change', async () => {
+      const errors: string[] = []
+      vi.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(String(message)))
+      @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret })], providers: [Recorder, SalesService] })
+      class AppModule {}
+      const { url } = await boot(platform, AppModule, { rawBody: false })
+      const response = await post(`${url}/webhooks/superoffice`, createTestEvent('sale.sold'))
+      expect(response.status).toBe(500)
+      expect(await response.json()).toMatchObject({ error: 'raw_body_unavailable' })
+      expect(errors.join('\n')).toMatch(/NestFactory\.create\(AppModule, .*\{ rawBody: true \}\)/)
+    })
+  })
+}
+
+it('logs at start-up which handler serves which event', async () => {
+  const logs: string[] = []
+  vi.spyOn(Logger.prototype, 'log').mockImplementation((message: unknown) => void logs.push(String(message)))
+  @Module({
+    imports: [SuperOfficeWebhooksModule.forRoot({ secret })],
+    providers: [Recorder, SalesService, AuditService],
+  })
+  class AppModule {}
+  const app = await NestFactory.create(AppModule, { rawBody: true })
+  apps.push(app)
+  await app.init()
+  expect(logs).toContain('sale.sold -> SalesService.onSold()')
+  expect(logs).toContain('quote.approved, quote.rejected -> SalesService.onQuote()')
+  expect(logs).toContain('* -> AuditService.everything()')
+})
