@@ -15,11 +15,13 @@ const freePort = () =>
     })
   })
 
-// The built example apps, on this Node (20): the Koa app (ESM) and the Nest 11 app (CommonJS,
-// loading @superoffice-webhooks/nestjs's CJS build).
+// The built example apps, on this Node (20): Koa (ESM), Nest 11 (CommonJS, loading
+// @superoffice-webhooks/nestjs's CJS build), and the Nitro 3 and Nuxt 4 production servers.
 for (const [name, entry] of [
   ['koa-example', 'apps/koa-example/dist/server.js'],
   ['nestjs-example', 'apps/nestjs-example/dist/main.js'],
+  ['nitro-example', 'apps/nitro-example/.output/server/index.mjs'],
+  ['nuxt-example', 'apps/nuxt-example/.output/server/index.mjs'],
 ]) {
   test(`${name} serves a signed event on Node ${process.versions.node}`, async () => {
     const port = await freePort()

@@ -275,4 +275,5 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
 }
 
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
+export { runExampleAppContract } from './example-suite.js'
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'

@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url'
+import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+
+runExampleAppContract({
+  name: 'nitro-example (Nitro 3, h3 v2)',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: '.output/server/index.mjs',
+})

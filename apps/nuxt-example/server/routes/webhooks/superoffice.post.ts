@@ -1,0 +1,32 @@
+import type { SuperOfficeAnyEvent } from '@superoffice-webhooks/core'
+import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
+
+export default defineSuperOfficeWebhookHandler({
+  // Read per request, so the secret comes from the environment the built server runs in.
+  secret: () => {
+    const secret = useRuntimeConfig().superofficeWebhookSecret || process.env.SUPEROFFICE_WEBHOOK_SECRET
+    if (!secret) {
+      throw new Error('nuxt-example: set SUPEROFFICE_WEBHOOK_SECRET (or NUXT_SUPEROFFICE_WEBHOOK_SECRET).')
+    }
+    return secret
+  },
+  on: {
+    // Typed by name: event is SuperOfficeEvent<'sale.sold'>.
+    'sale.sold': (event) => {
+      stats.sold++
+      const currency = String(event.FieldValues?.currency_id ?? 'unknown')
+      stats.soldByCurrency[currency] = (stats.soldByCurrency[currency] ?? 0) + 1
+    },
+    // A local wildcard: every sale event.
+    'sale.*': () => {
+      stats.saleEvents++
+    },
+  },
+  // The catch-all: every event but `test`, one line each.
+  onAny: (event: SuperOfficeAnyEvent) => {
+    stats.events++
+    console.log(
+      `superoffice event=${event.Event} key=${event.PrimaryKey} tenant=${event.ContextIdentifier} id=${event.EventId}`,
+    )
+  },
+})

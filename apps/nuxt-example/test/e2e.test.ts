@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url'
+import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+
+runExampleAppContract({
+  name: 'nuxt-example (Nuxt 4, Nitro 2, h3 v1)',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: '.output/server/index.mjs',
+})

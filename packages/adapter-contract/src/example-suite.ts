@@ -1,0 +1,86 @@
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
+
+/**
+ * DESIGN.md's example apps contract, run against one app started from its build output: PORT,
+ * SUPEROFFICE_WEBHOOK_SECRET, POST /webhooks/superoffice, GET /healthz, one fixed line per event,
+ * the typed `sale.sold` handler, a wildcard and a catch-all (seen through GET /stats).
+ */
+export function runExampleAppContract(options: {
+  name: string
+  cwd: string
+  entry: string
+  env?: Record<string, string>
+  /** Extra lines the app prints at start-up that must appear (handler maps and the like). */
+  startupLines?: RegExp[]
+}): void {
+  const secret = `${options.name}-secret`
+  describe(`${options.name}, started from its build`, () => {
+    let app: ExampleApp
+    beforeAll(async () => {
+      app = await startExampleApp({
+        command: process.execPath,
+        args: [options.entry],
+        cwd: options.cwd,
+        env: { SUPEROFFICE_WEBHOOK_SECRET: secret, ...options.env },
+      })
+    })
+    afterAll(async () => {
+      await app?.stop()
+    })
+
+    const post = (event: object | string, key = secret) => {
+      const { body, headers } = signedPayload(event, { secret: key })
+      return fetch(`${app.url}/webhooks/superoffice`, { method: 'POST', body, headers })
+    }
+
+    it('answers GET /healthz with 200', async () => {
+      expect((await fetch(`${app.url}/healthz`)).status).toBe(200)
+      for (const line of options.startupLines ?? []) await app.waitForLine(line)
+    })
+
+    it('prints one line per event in the fixed format; the typed handler and the wildcard run', async () => {
+      const sold = createTestEvent('sale.sold', { ContextIdentifier: 'Cust777' })
+      const contact = createTestEvent('contact.created')
+      const custom = createTestEvent('acme.exploded')
+      for (const event of [sold, contact, custom]) expect((await post(event)).status).toBe(200)
+      expect(await app.waitForLine(new RegExp(`id=${sold.EventId}$`))).toBe(
+        `superoffice event=sale.sold key=${sold.PrimaryKey} tenant=Cust777 id=${sold.EventId}`,
+      )
+      await app.waitForLine(new RegExp(`id=${custom.EventId}$`))
+      const ours = app.lines.filter((l) => [sold, contact, custom].some((e) => l.endsWith(e.EventId)))
+      expect(ours).toHaveLength(3)
+      for (const line of ours) expect(line).toMatch(EVENT_LINE)
+      expect(await (await fetch(`${app.url}/stats`)).json()).toMatchObject({ sold: 1, saleEvents: 1 })
+    })
+
+    it('401 for a bad signature and no line for it', async () => {
+      const event = createTestEvent('sale.sold')
+      const response = await post(event, 'wrong')
+      expect(response.status).toBe(401)
+      expect(await response.json()).toMatchObject({ error: 'signature_invalid' })
+      expect(app.lines.some((l) => l.includes(event.EventId))).toBe(false)
+    })
+
+    it('a duplicate: 200 twice, one line', async () => {
+      const event = createTestEvent('sale.lost')
+      expect((await post(event)).status).toBe(200)
+      expect(await (await post(event)).json()).toEqual({ ok: true, duplicate: true })
+      await app.waitForLine(new RegExp(`id=${event.EventId}$`))
+      expect(app.lines.filter((l) => l.endsWith(event.EventId))).toHaveLength(1)
+    })
+
+    it('the test event: 200 and no line', async () => {
+      const event = createTestEvent('test')
+      const response = await post(event)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ ok: true, test: true })
+      expect(app.lines.some((l) => l.includes(event.EventId))).toBe(false)
+    })
+
+    it('a body that is not JSON: 400', async () => {
+      expect((await post('{"EventId": ')).status).toBe(400)
+    })
+  })
+}
