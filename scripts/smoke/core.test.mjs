@@ -27,6 +27,12 @@ test('core (ESM) runs the pipeline on Node 20', async () => {
   })
   assert.equal(ok.status, 200)
   assert.equal(seen, 5)
+  // A plain Uint8Array (not a Buffer), as web streams and h3 v2 hand over.
+  const plain = await webhooks.handle({
+    rawBody: new Uint8Array(new TextEncoder().encode(body.replace('"e1"', '"e2"'))),
+    headers: { 'x-superoffice-signature': signPayload(body.replace('"e1"', '"e2"'), 's') },
+  })
+  assert.equal(plain.status, 200)
   const bad = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signPayload(body, 'x') } })
   assert.equal(bad.status, 401)
   const response = await webhooks.handleRequest(

@@ -1,5 +1,6 @@
 import type * as z from 'zod'
 import { DEFAULT_MAX_BODY_BYTES, readRequestBody } from './body.js'
+import { type CompiledCheck, compileCheck } from './compiled-check.js'
 import { createMemoryDedupeStore, type SuperOfficeDedupeStore } from './dedupe.js'
 import { isSuperOfficeWebhookError, SuperOfficeWebhookError, type SuperOfficeWebhookErrorCode } from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
@@ -12,7 +13,13 @@ import {
   schemaForEvent,
   superOfficeUnknownEventSchema,
 } from './schemas.js'
-import { type RawBody, type SuperOfficeSecrets, verifySignature } from './signature.js'
+import {
+  type RawBody,
+  type SuperOfficeSecrets,
+  usesNodeCrypto,
+  verifySignature,
+  verifySignatureSync,
+} from './signature.js'
 
 /** What a secret resolver is told before the signature is checked. Untrusted until it matches. */
 export interface SuperOfficeSecretHint {
@@ -205,7 +212,19 @@ interface Route {
 interface EventPlan {
   kind: SuperOfficeEventKind
   schema: z.ZodType
+  /** The schema compiled to a predicate, when it can be: the fast path for valid bodies. */
+  check: CompiledCheck | undefined
   handlers: AnyHandler[]
+}
+
+const compiledChecks = new WeakMap<z.ZodType, CompiledCheck | null>()
+function checkFor(schema: z.ZodType): CompiledCheck | undefined {
+  let check = compiledChecks.get(schema)
+  if (check === undefined) {
+    check = compileCheck(schema) ?? null
+    compiledChecks.set(schema, check)
+  }
+  return check ?? undefined
 }
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' })
@@ -304,7 +323,8 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       if (isTest ? route.exact === 'test' : route.match(name)) handlers.push(route.handler)
     }
     if (!isTest) handlers.push(...anyHandlers)
-    plan = { kind, schema: strict && kind === 'known' ? strictSchema(schema) : schema, handlers }
+    const planSchema = strict && kind === 'known' ? strictSchema(schema) : schema
+    plan = { kind, schema: planSchema, check: checkFor(planSchema), handlers }
     if (plans.size >= PLAN_CACHE_LIMIT) plans.clear()
     plans.set(name, plan)
     return plan
@@ -358,32 +378,42 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     event,
   })
 
-  const runHandlers = async (
+  // Handlers, the store and node:crypto are usually synchronous or resolve at once; the pipeline
+  // awaits only what really returns a promise, so a sync path costs no extra microtask hops.
+  const runHandlers = (
     handlers: AnyHandler[],
     event: SuperOfficeAnyEvent,
     context: SuperOfficeEventContext,
-  ): Promise<unknown[]> => {
-    if (handlers.length === 1) {
+  ): unknown[] | Promise<unknown[]> => {
+    const failures: unknown[] = []
+    let pendingResults: Promise<unknown>[] | undefined
+    for (const handler of handlers) {
       try {
-        await (handlers[0] as AnyHandler)(event, context)
-        return []
+        const result = handler(event, context)
+        if (isThenable(result)) {
+          pendingResults ??= []
+          pendingResults.push(Promise.resolve(result))
+        }
       } catch (error) {
-        return [error]
+        failures.push(error)
       }
     }
-    const results = await Promise.allSettled(handlers.map(async (handler) => handler(event, context)))
-    const failures: unknown[] = []
-    for (const result of results) if (result.status === 'rejected') failures.push(result.reason)
-    return failures
+    if (!pendingResults) return failures
+    return Promise.allSettled(pendingResults).then((results) => {
+      for (const result of results) if (result.status === 'rejected') failures.push(result.reason)
+      return failures
+    })
   }
 
-  const settle = async (key: string | undefined, failures: unknown[]) => {
+  const settle = (key: string | undefined, failures: unknown[]): void | Promise<void> => {
     if (!store || key === undefined) return
-    try {
-      if (failures.length > 0) await store.release(key)
-      else await store.complete(key, ttlMs)
-    } catch (error) {
+    const logFailure = (error: unknown) =>
       logger?.error('superoffice-webhooks: the dedupe store failed to record the outcome', error)
+    try {
+      const result = failures.length > 0 ? store.release(key) : store.complete(key, ttlMs)
+      if (isThenable(result)) return Promise.resolve(result).then(undefined, logFailure)
+    } catch (error) {
+      logFailure(error)
     }
   }
 
@@ -432,7 +462,9 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       if (!signature) {
         return fail(new SuperOfficeWebhookError('signature_missing', 'The X-SuperOffice-Signature header is missing.'))
       }
-      const verification = await verifySignature(rawBody, signature.trim(), secrets)
+      const verification = usesNodeCrypto
+        ? verifySignatureSync(rawBody, signature.trim(), secrets)
+        : await verifySignature(rawBody, signature.trim(), secrets)
       if (!verification.valid) {
         return fail(
           new SuperOfficeWebhookError(
@@ -464,7 +496,8 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     let kind = plan.kind
     let event: SuperOfficeAnyEvent
     let mismatch: SuperOfficeWebhookError | undefined
-    const result = plan.schema.safeParse(parsed)
+    // Fast path: a body that passes the compiled check is exactly what zod would return.
+    const result = plan.check?.(parsed) ? { success: true as const, data: parsed } : plan.schema.safeParse(parsed)
     if (result.success) {
       event = result.data as SuperOfficeAnyEvent
       if (kind === 'known') validatedEvents.add(event)
@@ -525,7 +558,8 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       key = `${tenant ?? ''}:${event.EventId}`
       let claimed: boolean
       try {
-        claimed = await store.claim(key, claimTtlMs)
+        const claim = store.claim(key, claimTtlMs)
+        claimed = isThenable(claim) ? await claim : claim
       } catch (error) {
         if (!acceptOnStoreError) {
           return fail(
@@ -557,18 +591,22 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     }
 
     if (respondEarly) {
-      const work = runHandlers(handlers, event, context).then(async (failures) => {
-        await settle(key, failures)
-        if (failures.length > 0) report(handlerFailed(failures), { event, status: 200 })
-      })
+      const work = Promise.resolve()
+        .then(() => runHandlers(handlers, event, context))
+        .then(async (failures) => {
+          await settle(key, failures)
+          if (failures.length > 0) report(handlerFailed(failures), { event, status: 200 })
+        })
       pending.add(work)
       work.finally(() => pending.delete(work))
       input.waitUntil?.(work)
       return ok(DEFERRED, event)
     }
 
-    const failures = await runHandlers(handlers, event, context)
-    await settle(key, failures)
+    let failures = runHandlers(handlers, event, context)
+    if (isThenable(failures)) failures = await failures
+    const settled = settle(key, failures)
+    if (settled) await settled
     if (failures.length > 0) return fail(handlerFailed(failures), event)
     return ok(name === 'test' ? TEST : OK, event)
   }
@@ -610,13 +648,9 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       errorHandlers.push(handler)
       return webhooks
     },
-    async handle(input) {
-      try {
-        return await handle(input)
-      } catch (error) {
-        // Only a bug in the pipeline gets here; answer 500 (retried), never leak the message.
-        return webhooks.answerError(error)
-      }
+    handle(input) {
+      // Only a bug in the pipeline rejects here; answer 500 (retried), never leak the message.
+      return handle(input).catch((error: unknown) => webhooks.answerError(error))
     },
     answerError(error) {
       return fail(
@@ -654,8 +688,24 @@ function normaliseSecrets(secrets: SuperOfficeSecrets | undefined): SuperOfficeS
   return list.length > 0 ? list : undefined
 }
 
+const hasBuffer = typeof Buffer === 'function'
+
 function parseJson(rawBody: RawBody): unknown {
-  return JSON.parse(typeof rawBody === 'string' ? rawBody : decoder.decode(rawBody))
+  let text: string
+  if (typeof rawBody === 'string') text = rawBody
+  else if (hasBuffer) {
+    // A zero-copy Buffer view: plain Uint8Arrays (web streams, h3 v2) have no utf8Slice on Node 20.
+    const buffer = Buffer.isBuffer(rawBody)
+      ? rawBody
+      : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength)
+    text = buffer.toString('utf8')
+  } else return JSON.parse(decoder.decode(rawBody)) // TextDecoder drops a BOM itself
+  // A UTF-8 BOM is allowed before JSON text; JSON.parse is not told so.
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -3,6 +3,22 @@ import { describe, expect, it } from 'vitest'
 import { readRawBody, readRequestBody } from '../src/index.js'
 
 describe('readRawBody', () => {
+  it('reads an async iterable that is not a Node stream', async () => {
+    const source = (async function* () {
+      yield new TextEncoder().encode('{"a":')
+      yield '1}'
+    })()
+    expect(Buffer.from(await readRawBody(source, { limit: 100 })).toString()).toBe('{"a":1}')
+  })
+
+  it('rejects when the stream closes before its end', async () => {
+    const source = new Readable({ read() {} })
+    const reading = readRawBody(source, { limit: 100 })
+    source.push('{"a":')
+    source.destroy()
+    await expect(reading).rejects.toThrow(/closed before its body was complete/)
+  })
+
   it('joins chunks into the exact bytes', async () => {
     const bytes = await readRawBody(Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]), { limit: 100 })
     expect(Buffer.from(bytes).toString()).toBe('{"a":1}')
@@ -24,15 +40,23 @@ describe('readRawBody', () => {
   it('stops at the limit on a stream without Content-Length', async () => {
     let produced = 0
     const source = Readable.from(
-      (function* () {
+      (async function* () {
         for (let i = 0; i < 1000; i++) {
           produced++
           yield Buffer.alloc(1024)
+          await new Promise((resolve) => setImmediate(resolve))
         }
       })(),
     )
-    await expect(readRawBody(source, { limit: 4096 })).rejects.toMatchObject({ status: 413 })
-    expect(produced).toBeLessThan(1000)
+    let producedAtRefusal = -1
+    await expect(
+      readRawBody(source, { limit: 4096 }).catch((error) => {
+        producedAtRefusal = produced
+        throw error
+      }),
+    ).rejects.toMatchObject({ status: 413 })
+    // Refused as soon as the limit is passed; what follows is drained, not kept.
+    expect(producedAtRefusal).toBeLessThan(10)
   })
 })
 

@@ -490,3 +490,48 @@ describe('properties', () => {
     )
   })
 })
+
+describe('raw bytes as SuperOffice may send them', () => {
+  it('accepts a body with a UTF-8 BOM, signed over the bytes including the BOM', async () => {
+    const { webhooks } = receiver()
+    const handler = vi.fn()
+    webhooks.on('sale.sold', handler)
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(envelope('sale.sold')))])
+    const answer = await webhooks.handle({
+      rawBody: bytes,
+      headers: { 'x-superoffice-signature': signPayload(bytes, secret) },
+    })
+    expect(answer.status).toBe(200)
+    expect(handler).toHaveBeenCalledOnce()
+  })
+
+  it('verifies non-ASCII text given as a string against its UTF-8 bytes', async () => {
+    const { webhooks } = receiver()
+    const text = JSON.stringify(envelope('sale.sold', { WebhookName: 'Ørsted – salg ✓' }))
+    const answer = await webhooks.handle({
+      rawBody: text,
+      headers: { 'x-superoffice-signature': signPayload(Buffer.from(text, 'utf8'), secret) },
+    })
+    expect(answer.status).toBe(200)
+  })
+})
+
+describe('body types', () => {
+  it('takes a plain Uint8Array, a Buffer view into a larger buffer, and a string', async () => {
+    const { webhooks } = receiver()
+    const seen: string[] = []
+    webhooks.on('sale.sold', (event) => void seen.push(event.EventId))
+    const texts = [1, 2, 3].map((i) => JSON.stringify(envelope('sale.sold', { EventId: `body-type-${i}` })))
+    const [a, b, c] = texts as [string, string, string]
+    const pool = Buffer.from(`xxxx${b}yyyy`)
+    const bodies = [new Uint8Array(new TextEncoder().encode(a)), pool.subarray(4, 4 + Buffer.byteLength(b)), c]
+    for (const [i, rawBody] of bodies.entries()) {
+      const answer = await webhooks.handle({
+        rawBody,
+        headers: { 'x-superoffice-signature': signPayload(texts[i] as string, secret) },
+      })
+      expect(answer.status).toBe(200)
+    }
+    expect(seen).toEqual(['body-type-1', 'body-type-2', 'body-type-3'])
+  })
+})

@@ -107,3 +107,13 @@ describe('verifySignature', () => {
     )
   })
 })
+
+describe('fails closed on an empty secret', () => {
+  it('never matches a signature made with an empty key', async () => {
+    const { createHmac } = await import('node:crypto')
+    const body = '{"Event":"sale.sold"}'
+    const emptyKeySignature = createHmac('sha256', '').update(body).digest('base64')
+    expect(verifySignatureSync(body, emptyKeySignature, '')).toEqual({ valid: false })
+    expect(await verifySignatureWebCrypto(body, emptyKeySignature, [''])).toEqual({ valid: false })
+  })
+})

@@ -1,0 +1,52 @@
+// The in-memory dedupe store after 1,000,000 distinct EventIds: it must stay within its cap.
+import { createMemoryDedupeStore } from '@superoffice-webhooks/core'
+
+export interface MemoryRow {
+  maxEntries: number
+  claimed: number
+  size: number
+  heapGrowthMB: number
+  bytesPerEntry: number
+}
+
+function heapUsed(): number {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc) {
+    gc()
+    gc()
+  }
+  return process.memoryUsage().heapUsed
+}
+
+export function benchMemory(options: { events?: number; maxEntries?: number } = {}): MemoryRow {
+  const events = options.events ?? 1_000_000
+  const maxEntries = options.maxEntries ?? 100_000
+  if (!(globalThis as { gc?: unknown }).gc) console.warn('memory: run with --expose-gc for exact figures')
+  const before = heapUsed()
+  const store = createMemoryDedupeStore({ maxEntries })
+  for (let i = 0; i < events; i++) {
+    // Keys as the pipeline makes them: `${ContextIdentifier}:${EventId}`.
+    const key = `Cust12345:${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`
+    if (!store.claim(key, 300_000)) throw new Error('a distinct key was refused')
+    store.complete(key, 86_400_000)
+  }
+  const after = heapUsed()
+  const growth = after - before
+  return {
+    maxEntries,
+    claimed: events,
+    size: store.size,
+    heapGrowthMB: growth / 1024 / 1024,
+    bytesPerEntry: growth / store.size,
+  }
+}
+
+export function formatMemory(r: MemoryRow): string {
+  return [
+    '| distinct EventIds | maxEntries | keys held | heap growth | per key |',
+    '|---:|---:|---:|---:|---:|',
+    `| ${r.claimed.toLocaleString('en')} | ${r.maxEntries.toLocaleString('en')} | ${r.size.toLocaleString('en')} | ${r.heapGrowthMB.toFixed(1)} MB | ${Math.round(r.bytesPerEntry)} B |`,
+  ].join('\n')
+}
+
+if (import.meta.main) console.log(formatMemory(benchMemory()))

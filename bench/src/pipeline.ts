@@ -1,0 +1,177 @@
+// Per-event cost of receiving a webhook, on the same bytes: the limit (HMAC + constant-time
+// compare + JSON.parse), this toolkit's pipeline, peer libraries doing their equivalent work, and
+// signature verification alone on node:crypto vs WebCrypto.
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { Webhooks as OctokitWebhooks } from '@octokit/webhooks'
+import {
+  createSuperOfficeWebhooks,
+  superOfficeEventSchemas,
+  verifySignatureSync,
+  verifySignatureWebCrypto,
+} from '@superoffice-webhooks/core'
+import { Webhook as StandardWebhook } from 'standardwebhooks'
+import Stripe from 'stripe'
+import { Bench } from 'tinybench'
+import * as z from 'zod'
+import { largeBody, SECRET, signedPool, typicalBody } from './bodies.ts'
+
+/** Events per timed call: one event takes microseconds, close to the timer's own cost. */
+const BATCH = 50
+
+export interface PipelineRow {
+  body: string
+  name: string
+  microsPerEvent: number
+  ratioToLimit: number
+}
+
+export interface Case {
+  name: string
+  /** Processes event `i` of the pool; throws if the work was refused (a benchmark must not measure failures). */
+  run: (i: number) => unknown
+}
+
+/** Every case, built over one body shape; exported so tests can check that each one really succeeds. */
+export function buildCases(make: (eventId: string) => string, poolSize: number): Case[] {
+  const pool = signedPool(make, poolSize)
+  const texts = pool.map((p) => p.body.toString('utf8'))
+  const at = <T>(list: T[], i: number) => list[i % list.length] as T
+
+  const limit: Case = {
+    name: 'limit: node:crypto HMAC + timingSafeEqual + JSON.parse',
+    run(i) {
+      const { body, signature } = at(pool, i)
+      const expected = createHmac('sha256', SECRET).update(body).digest()
+      if (!timingSafeEqual(expected, Buffer.from(signature, 'base64'))) throw new Error('bad signature')
+      return JSON.parse(body.toString('utf8'))
+    },
+  }
+
+  // A dedupe TTL of 1 ms lets the pool's EventIds be claimed again on the next lap, so every
+  // iteration pays for a real claim and completion in the in-memory store.
+  const webhooks = createSuperOfficeWebhooks({ secret: SECRET, logger: false, dedupe: { ttlSeconds: 0.001 } })
+  let handled = 0
+  webhooks.on(['sale.created', 'sale.changed'], () => {
+    handled++
+  })
+  const ours: Case = {
+    name: 'ours: verify + parse + validate + dedupe + dispatch',
+    async run(i) {
+      const { body, signature } = at(pool, i)
+      const before = handled
+      const answer = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
+      if (answer.status !== 200 || handled !== before + 1) throw new Error(`ours answered ${answer.status}`)
+    },
+  }
+
+  const octokit = new OctokitWebhooks({ secret: SECRET })
+  octokit.onAny(() => {})
+  const octokitSignatures = texts.map((t) => `sha256=${createHmac('sha256', SECRET).update(t).digest('hex')}`)
+  const octokitCase: Case = {
+    name: '@octokit/webhooks verifyAndReceive',
+    async run(i) {
+      await octokit.verifyAndReceive({
+        id: String(i),
+        name: 'ping',
+        signature: at(octokitSignatures, i),
+        payload: at(texts, i),
+      } as Parameters<OctokitWebhooks['verifyAndReceive']>[0])
+    },
+  }
+
+  const stripe = new Stripe('sk_test_bench')
+  const stripeHeaders = texts.map((payload) => stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }))
+  const stripeCase: Case = {
+    name: 'stripe webhooks.constructEvent',
+    run(i) {
+      return stripe.webhooks.constructEvent(at(texts, i), at(stripeHeaders, i), SECRET)
+    },
+  }
+
+  const standardSecret = `whsec_${Buffer.from(SECRET).toString('base64')}`
+  const standard = new StandardWebhook(standardSecret)
+  const timestamp = new Date()
+  const standardHeaders = texts.map((payload, i) => ({
+    'webhook-id': `msg_${i}`,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': standard.sign(`msg_${i}`, timestamp, payload),
+  }))
+  const standardCase: Case = {
+    name: 'standardwebhooks verify',
+    run(i) {
+      return standard.verify(at(texts, i), at(standardHeaders, i))
+    },
+  }
+
+  // What a team writes by hand: HMAC, JSON.parse, one zod discriminated union of every event.
+  const naiveSchema = z.discriminatedUnion('Event', Object.values(superOfficeEventSchemas) as never)
+  const naive: Case = {
+    name: 'naive: HMAC + JSON.parse + zod discriminatedUnion',
+    run(i) {
+      const { body, signature } = at(pool, i)
+      if (createHmac('sha256', SECRET).update(body).digest('base64') !== signature) throw new Error('bad signature')
+      return naiveSchema.parse(JSON.parse(body.toString('utf8')))
+    },
+  }
+
+  const nodeVerify: Case = {
+    name: 'verifySignature alone, node:crypto',
+    run(i) {
+      const { body, signature } = at(pool, i)
+      if (!verifySignatureSync(body, signature, SECRET).valid) throw new Error('bad signature')
+    },
+  }
+  const webVerify: Case = {
+    name: 'verifySignature alone, WebCrypto',
+    async run(i) {
+      const { body, signature } = at(pool, i)
+      if (!(await verifySignatureWebCrypto(body, signature, SECRET)).valid) throw new Error('bad signature')
+    },
+  }
+  return [limit, ours, octokitCase, stripeCase, standardCase, naive, nodeVerify, webVerify]
+}
+
+export async function benchPipeline(options: { timeMs?: number } = {}): Promise<PipelineRow[]> {
+  const rows: PipelineRow[] = []
+  for (const [label, make, poolSize] of [
+    [`sale.created, ${Buffer.byteLength(typicalBody())} B`, typicalBody, 20_000],
+    [`large sale.changed, ${Math.round(Buffer.byteLength(largeBody()) / 1024)} KiB`, largeBody, 200],
+  ] as const) {
+    const cases = buildCases(make, poolSize)
+    const bench = new Bench({ time: options.timeMs ?? 1500, warmup: true, iterations: 20 })
+    let cursor = 0
+    for (const c of cases) {
+      bench.add(c.name, async () => {
+        for (let n = 0; n < BATCH; n++) await c.run(cursor++)
+      })
+    }
+    await bench.run()
+    const micros = new Map<string, number>()
+    for (const task of bench.tasks) {
+      const result = task.result
+      if (result.state !== 'completed')
+        throw new Error(`${task.name}: ${result.state} ${'error' in result ? result.error : ''}`)
+      micros.set(task.name, (result.latency.p50 * 1000) / BATCH)
+    }
+    const limit = micros.get(cases[0]?.name ?? '') ?? Number.NaN
+    for (const c of cases) {
+      const us = micros.get(c.name) ?? Number.NaN
+      rows.push({ body: label, name: c.name, microsPerEvent: us, ratioToLimit: us / limit })
+    }
+  }
+  return rows
+}
+
+export function formatPipeline(rows: PipelineRow[]): string {
+  const out = ['| body | case | µs per event | × limit |', '|---|---|---:|---:|']
+  for (const r of rows) {
+    out.push(
+      `| ${r.body} | ${r.name} | ${r.microsPerEvent.toFixed(r.microsPerEvent < 100 ? 2 : 0)} | ${r.ratioToLimit.toFixed(2)} |`,
+    )
+  }
+  return out.join('\n')
+}
+
+if (import.meta.main) {
+  console.log(formatPipeline(await benchPipeline()))
+}

@@ -1,0 +1,18 @@
+// pnpm bench: every benchmark in one run, printed as the tables BENCHMARKS.md shows.
+// BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
+import { cpus } from 'node:os'
+import { benchHttp, formatHttp } from './http.ts'
+import { benchMemory, formatMemory } from './memory.ts'
+import { benchPipeline, formatPipeline } from './pipeline.ts'
+
+const quick = process.env.BENCH_QUICK === '1'
+console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick run)' : ''}\n`)
+
+console.log('## Pipeline per event (µs, median of batches of 50; lower is better)\n')
+console.log(formatPipeline(await benchPipeline({ timeMs: quick ? 200 : 2000 })))
+
+console.log('\n## HTTP per adapter (autocannon on loopback; server CPU per request from the server process)\n')
+console.log(formatHttp(await benchHttp({ durationSeconds: quick ? 1 : 5 })))
+
+console.log('\n## Memory of the in-memory dedupe store\n')
+console.log(formatMemory(benchMemory({ events: quick ? 200_000 : 1_000_000 })))

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { largeBody, typicalBody } from '../src/bodies.ts'
+import { benchMemory } from '../src/memory.ts'
+import { buildCases } from '../src/pipeline.ts'
+
+// A benchmark that measures a failure (a refused signature, a duplicate) measures nothing:
+// every case must do its real work on the bytes it is given.
+describe('benchmark cases do real work', () => {
+  for (const [label, make] of [
+    ['typical', typicalBody],
+    ['large', largeBody],
+  ] as const) {
+    it(`every pipeline case succeeds on the ${label} body, event after event`, async () => {
+      for (const c of buildCases(make, 12)) {
+        for (let i = 0; i < 12; i++) await c.run(i)
+      }
+    })
+  }
+
+  it('the typical body is about 1.3 KB and the large one about 200 KB', () => {
+    expect(Buffer.byteLength(typicalBody())).toBeGreaterThan(1200)
+    expect(Buffer.byteLength(typicalBody())).toBeLessThan(1400)
+    expect(Buffer.byteLength(largeBody()) / 1024).toBeGreaterThan(180)
+  })
+
+  it('the memory store keeps to its cap over many distinct EventIds', () => {
+    const row = benchMemory({ events: 50_000, maxEntries: 10_000 })
+    expect(row.size).toBe(10_000)
+  })
+})
