@@ -7,6 +7,8 @@ export interface ExampleApp {
   port: number
   /** Every line the app printed on stdout so far. */
   lines: string[]
+  /** What the app printed on stderr so far. */
+  stderr(): string
   /** Resolves once a line matching `pattern` has been printed (or rejects after `timeoutMs`). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>
   stop(): Promise<void>
@@ -77,6 +79,7 @@ export async function startExampleApp(options: {
     url,
     port,
     lines,
+    stderr: () => stderr,
     waitForLine(pattern, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {
         const check = () => {

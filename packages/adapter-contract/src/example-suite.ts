@@ -14,6 +14,11 @@ export function runExampleAppContract(options: {
   env?: Record<string, string>
   /** Extra lines the app prints at start-up that must appear (handler maps and the like). */
   startupLines?: RegExp[]
+  /**
+   * The app reads its secret per request (runtime config): started without one, it must answer
+   * 500 and log a message naming the variable to set.
+   */
+  missingSecretMessage?: RegExp
 }): void {
   const secret = `${options.name}-secret`
   describe(`${options.name}, started from its build`, () => {
@@ -83,4 +88,27 @@ export function runExampleAppContract(options: {
       expect((await post('{"EventId": ')).status).toBe(400)
     })
   })
+
+  const missingSecretMessage = options.missingSecretMessage
+  if (missingSecretMessage) {
+    describe(`${options.name}, started without a secret`, () => {
+      it('answers 500 secret_unavailable (never 401 or 410) and logs which variable to set', async () => {
+        const app = await startExampleApp({
+          command: process.execPath,
+          args: [options.entry],
+          cwd: options.cwd,
+          env: { ...options.env, SUPEROFFICE_WEBHOOK_SECRET: '' },
+        })
+        try {
+          const { body, headers } = signedPayload(createTestEvent('sale.sold'), { secret: 'any' })
+          const response = await fetch(`${app.url}/webhooks/superoffice`, { method: 'POST', body, headers })
+          expect(response.status).toBe(500)
+          expect(await response.json()).toMatchObject({ error: 'secret_unavailable' })
+          await expect.poll(() => app.stderr(), { timeout: 5000 }).toMatch(missingSecretMessage)
+        } finally {
+          await app.stop()
+        }
+      })
+    })
+  }
 }
