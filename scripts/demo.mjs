@@ -74,9 +74,12 @@ await new Promise((r) => setTimeout(r, 200))
 const stats = await (await fetch(`${base}/stats`)).json()
 app.kill('SIGTERM')
 
+const seen = new Set()
 for (const row of rows) {
   const printed = lines.filter((l) => row.id && l.endsWith(`id=${row.id}`)).length
-  row.handled = printed ? `printed${printed > 1 ? ` ×${printed}` : ''}` : '-'
+  // A redelivered EventId was printed for its first delivery, not for this one.
+  row.handled = seen.has(row.id) ? '- (already handled)' : printed ? `printed${printed > 1 ? ` ×${printed}` : ''}` : '-'
+  if (row.id) seen.add(row.id)
 }
 const head = { label: 'event', status: 'status', answer: 'answer', handled: 'handlers (log line)' }
 const cols = Object.keys(head)
