@@ -92,3 +92,16 @@ export function isSuperOfficeWebhookError(value: unknown): value is SuperOfficeW
       typeof (value as { code?: unknown }).code === 'string')
   )
 }
+
+/**
+ * The error for a request that is not a POST on the webhook route (405 `method_not_allowed`),
+ * the same wherever an adapter meets one.
+ *
+ * @example
+ * ```ts
+ * if (req.method !== 'POST') return webhooks.answerError(methodNotAllowed())
+ * ```
+ */
+export function methodNotAllowed(): SuperOfficeWebhookError {
+  return new SuperOfficeWebhookError('method_not_allowed', 'SuperOffice webhooks are POST requests.')
+}

@@ -13,6 +13,7 @@ export {
 } from './dedupe.js'
 export {
   isSuperOfficeWebhookError,
+  methodNotAllowed,
   SuperOfficeWebhookError,
   type SuperOfficeWebhookErrorCode,
   type SuperOfficeWebhookErrorStatus,

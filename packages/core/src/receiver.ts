@@ -2,7 +2,12 @@ import type * as z from 'zod'
 import { DEFAULT_MAX_BODY_BYTES, readRequestBody } from './body.js'
 import { type CompiledCheck, compileCheck } from './compiled-check.js'
 import { createMemoryDedupeStore, type SuperOfficeDedupeStore } from './dedupe.js'
-import { isSuperOfficeWebhookError, SuperOfficeWebhookError, type SuperOfficeWebhookErrorCode } from './errors.js'
+import {
+  isSuperOfficeWebhookError,
+  methodNotAllowed,
+  SuperOfficeWebhookError,
+  type SuperOfficeWebhookErrorCode,
+} from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
 import { compileSelector, type SuperOfficeEventFor, type SuperOfficeEventSelector } from './routing.js'
 import {
@@ -662,7 +667,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     async handleRequest(request) {
       let answer: SuperOfficeWebhookAnswer
       if (request.method !== 'POST') {
-        answer = fail(new SuperOfficeWebhookError('method_not_allowed', 'SuperOffice webhooks are POST requests.'))
+        answer = fail(methodNotAllowed())
       } else {
         try {
           const rawBody = await readRequestBody(request, maxBodyBytes)

@@ -1,5 +1,6 @@
 import {
   createSuperOfficeWebhooks,
+  methodNotAllowed,
   readRawBody,
   readRequestBody,
   type SuperOfficeAnyEventHandler,
@@ -7,7 +8,6 @@ import {
   type SuperOfficeEventHandler,
   type SuperOfficeEventSelector,
   type SuperOfficeWebhookAnswer,
-  SuperOfficeWebhookError,
   type SuperOfficeWebhooks,
   type SuperOfficeWebhooksOptions,
 } from '@superoffice-webhooks/core'
@@ -151,8 +151,4 @@ function fromOptions(options: SuperOfficeH3Options<string>): SuperOfficeWebhooks
 
 function isReceiver(value: SuperOfficeH3Options<string> | SuperOfficeWebhooks): value is SuperOfficeWebhooks {
   return typeof (value as SuperOfficeWebhooks).handle === 'function' && typeof value.on === 'function'
-}
-
-function methodNotAllowed(): SuperOfficeWebhookError {
-  return new SuperOfficeWebhookError('method_not_allowed', 'SuperOffice webhooks are POST requests.')
 }

@@ -1,4 +1,5 @@
 import {
+  methodNotAllowed,
   readRawBody,
   type SuperOfficeWebhookAnswer,
   SuperOfficeWebhookError,
@@ -35,9 +36,7 @@ export function superOfficeWebhooks(webhooks: SuperOfficeWebhooks, options: Supe
     if (ctx.path !== path) return next()
     let answer: SuperOfficeWebhookAnswer
     if (ctx.method !== 'POST') {
-      answer = webhooks.answerError(
-        new SuperOfficeWebhookError('method_not_allowed', 'SuperOffice webhooks are POST requests.'),
-      )
+      answer = webhooks.answerError(methodNotAllowed())
     } else {
       try {
         const rawBody = await rawBodyOf(ctx, webhooks.maxBodyBytes)
