@@ -1,5 +1,5 @@
 // Adds up the JSON reports of every vitest run and the Node 20 smoke run into one closing line.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -12,13 +12,18 @@ for (const group of ['packages', 'apps', 'bench']) {
   const dir = join(root, group)
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
-    const file = group === 'bench' ? join(dir, 'test-results.json') : join(dir, name, 'test-results.json')
-    if (!existsSync(file) || reports.includes(file)) continue
-    reports.push(file)
-    const report = JSON.parse(readFileSync(file, 'utf8'))
-    passed += report.numPassedTests ?? 0
-    failed += report.numFailedTests ?? 0
-    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0)
+    const folder = group === 'bench' ? dir : join(dir, name)
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) continue
+    // test-results.json, plus test-results-<variant>.json for a second run (core on the lowest zod).
+    for (const report of readdirSync(folder).filter((f) => /^test-results(-[\w-]+)?\.json$/.test(f))) {
+      const file = join(folder, report)
+      if (reports.includes(file)) continue
+      reports.push(file)
+      const result = JSON.parse(readFileSync(file, 'utf8'))
+      passed += result.numPassedTests ?? 0
+      failed += result.numFailedTests ?? 0
+      skipped += (result.numPendingTests ?? 0) + (result.numTodoTests ?? 0)
+    }
   }
 }
 const smoke = join(root, 'scripts', '.smoke-results.json')

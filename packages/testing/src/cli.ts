@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { type ParseArgsConfig, parseArgs, styleText } from 'node:util'
 import {
   type SuperOfficeEventName,
   signPayload,
@@ -9,7 +9,8 @@ import {
 import { createTestEvent } from './events.js'
 import { signedPayload } from './request.js'
 
-const VERSION = '0.1.0'
+// From the package's own package.json (dist/cli.js sits one folder below it), so it never drifts.
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
 const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const
 
 const HELP = `superoffice-webhooks: try SuperOffice webhook endpoints and signatures without a tenant
@@ -41,12 +42,20 @@ Exit codes: 0 all answered 200 / signature valid; 1 some answer was not 200 / si
 
 class UsageError extends Error {}
 
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR && !process.argv.includes('--no-color')
-const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text)
-const green = paint(32)
-const red = paint(31)
-const yellow = paint(33)
-const dim = paint(2)
+// styleText decides per stream: colour only on a terminal, and NO_COLOR, FORCE_COLOR and
+// NODE_DISABLE_COLORS are honoured, so stderr is judged by stderr, not by stdout.
+type Format = Parameters<typeof styleText>[0]
+const noColor = process.argv.includes('--no-color')
+const paint =
+  (format: Format, stream: NodeJS.WriteStream = process.stdout) =>
+  (text: string) =>
+    noColor ? text : styleText(format, text, { stream })
+const green = paint('green')
+const red = paint('red')
+const yellow = paint('yellow')
+const dim = paint('dim')
+const errRed = paint('red', process.stderr)
+const errDim = paint('dim', process.stderr)
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -219,7 +228,7 @@ async function send(args: string[]): Promise<number> {
       }
       result.ms = Math.round(performance.now() - started)
       results.push(result)
-      if (showProgress) process.stderr.write(`\r${dim(`sent ${results.length}/${repeat}`)}`)
+      if (showProgress) process.stderr.write(`\r${errDim(`sent ${results.length}/${repeat}`)}`)
       else if (!json) printResult(result)
       if (unreachable > 0 && results.every((r) => r.error)) return
     }
@@ -242,7 +251,7 @@ async function send(args: string[]): Promise<number> {
     console.log(`${allOk ? green('all 200') : red('not all 200')}: ${summary} (${results.length} sent)`)
   }
   if (results.length > 0 && results.every((r) => r.error)) {
-    if (!json) console.error(red(`cannot reach ${target.href}: ${results[0]?.error}`))
+    if (!json) console.error(errRed(`cannot reach ${target.href}: ${results[0]?.error}`))
     return EXIT.unreachable
   }
   return allOk ? EXIT.ok : EXIT.failed
@@ -338,7 +347,7 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      console.error(`${red('error')}: ${error.message}\nRun 'superoffice-webhooks --help' for usage.`)
+      console.error(`${errRed('error')}: ${error.message}\nRun 'superoffice-webhooks --help' for usage.`)
       process.exitCode = EXIT.usage
     } else {
       console.error(error)

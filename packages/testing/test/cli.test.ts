@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -174,9 +174,21 @@ describe('superoffice-webhooks CLI (as a process)', () => {
     expect(stderr).toMatch(/--help/)
   })
 
-  it('--help and --version', async () => {
+  it('--help and --version (the version is the package.json one)', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
     expect((await run(['--help'])).stdout).toMatch(/Usage:/)
-    expect((await run(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    expect((await run(['--version'])).stdout.trim()).toBe(version)
     expect(await new Promise((resolve) => execFile(process.execPath, [cli], (error) => resolve(error?.code)))).toBe(2)
+  })
+
+  it('colours follow FORCE_COLOR and NO_COLOR per stream, not the TTY of stdout', async () => {
+    const forced = await run(['sign', '--secret', secret], '{}', { NO_COLOR: '', FORCE_COLOR: '1' })
+    expect(forced.stdout).not.toContain('\u001b[') // a signature is plain data
+    const usage = await run(['nope'], '', { NO_COLOR: '', FORCE_COLOR: '1' })
+    expect(usage.stderr).toContain('\u001b[31merror')
+    const plain = await run(['nope'], '', { NO_COLOR: '1' })
+    expect(plain.stderr).not.toContain('\u001b[')
+    const flag = await run(['nope', '--no-color'], '', { NO_COLOR: '', FORCE_COLOR: '1' })
+    expect(flag.stderr).not.toContain('\u001b[')
   })
 })
