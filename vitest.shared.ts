@@ -5,14 +5,14 @@ import { defineConfig, type ViteUserConfig } from 'vitest/config'
  * scripts/test-summary.mjs adds up into the closing line of `pnpm check`.
  */
 export function vitestConfig(
-  overrides: { testTimeout?: number; typecheck?: boolean; include?: string[] } = {},
+  overrides: { testTimeout?: number; typecheck?: boolean; include?: string[]; reportFile?: string } = {},
 ): ViteUserConfig {
   return defineConfig({
     test: {
       include: overrides.include ?? ['test/**/*.test.ts'],
       testTimeout: overrides.testTimeout ?? 15_000,
       hookTimeout: 60_000,
-      reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
+      reporters: ['default', ['json', { outputFile: overrides.reportFile ?? 'test-results.json' }]],
       ...(overrides.typecheck === false ? {} : { typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] } }),
     },
   })

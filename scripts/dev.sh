@@ -6,7 +6,9 @@
 #   bash scripts/dev.sh demo     build, start the Koa example and send it every sample event
 #   bash scripts/dev.sh test     build, lint, typecheck, tests and package checks (what CI runs)
 #   bash scripts/dev.sh bench    benchmarks
+#   bash scripts/dev.sh start APP build and start one example app (koa-example, nestjs-example…)
 #   bash scripts/dev.sh pnpm ... any pnpm command with the pinned toolchain
+#   eval "$(bash scripts/dev.sh env)"   put the pinned Node and pnpm on this shell's PATH
 set -euo pipefail
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 
@@ -40,6 +42,10 @@ case "$cmd" in
   test) install; pnpm run check "$@" ;;
   demo) install; pnpm run demo "$@" ;;
   bench) install; pnpm run bench "$@" ;;
+  start)
+    app="${1:?usage: bash scripts/dev.sh start <koa-example|nestjs-example|nitro-example|nuxt-example>}"
+    install; pnpm exec turbo run build --filter "$app..." --output-logs=errors-only; pnpm --filter "$app" start ;;
   pnpm) pnpm "$@" ;;
-  *) echo "usage: bash scripts/dev.sh [test|demo|bench|pnpm ...]" >&2; exit 2 ;;
+  env) echo "export PATH=\"$(dirname "$(command -v node)"):$(dirname "$(command -v pnpm)"):\$PATH\"" ;;
+  *) echo "usage: bash scripts/dev.sh [test|demo|bench|start APP|pnpm ...|env]" >&2; exit 2 ;;
 esac

@@ -9,6 +9,6 @@ const floor = process.env.ZOD === 'floor'
 const zodFloor = floor ? dirname(createRequire(import.meta.url).resolve('zod-floor/package.json')) : undefined
 
 export default mergeConfig(
-  vitestConfig(),
+  vitestConfig(floor ? { typecheck: false, reportFile: 'test-results-zod-floor.json' } : {}),
   zodFloor ? { resolve: { alias: [{ find: /^zod$/, replacement: zodFloor }] } } : {},
 )

@@ -1,0 +1,21 @@
+// #region readme
+// app.module.ts
+import { Module } from '@nestjs/common'
+import { ConfigModule, ConfigService } from '@nestjs/config'
+import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
+import { SalesService } from './nest-service.js'
+
+@Module({
+  imports: [
+    ConfigModule.forRoot(),
+    SuperOfficeWebhooksModule.forRootAsync({
+      path: 'webhooks/superoffice', // the default; after app.setGlobalPrefix(), if any
+      imports: [ConfigModule],
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) => ({ secret: config.getOrThrow<string>('SUPEROFFICE_WEBHOOK_SECRET') }),
+    }),
+  ],
+  providers: [SalesService],
+})
+export class AppModule {}
+// #endregion readme

@@ -1,0 +1,58 @@
+// What CI runs (`pnpm check`): every step in order, each one's output kept back unless it fails,
+// so a green run prints one line a step and the closing test count, and a red one prints the
+// failing step's own output. Turbo replays only the logs of failed tasks.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const steps = [
+  ['biome (format and lint)', 'pnpm', ['exec', 'biome', 'check', '.']],
+  ['changesets parse', 'pnpm', ['exec', 'changeset', 'status']],
+  [
+    'build, publint + attw, typecheck, tests',
+    'pnpm',
+    ['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--output-logs=errors-only'],
+  ],
+  [
+    'core on the lowest zod its range allows',
+    'pnpm',
+    ['--filter', '@superoffice-webhooks/core', 'run', 'test:zod-floor'],
+  ],
+  ['README and docs snippets match docs/snippets', 'node', ['scripts/snippets.mjs', '--check']],
+  ["docs/events.md matches core's schemas", 'node', ['scripts/events-doc.mjs', '--check']],
+  ['tarballs hold README, LICENSE and dist', 'node', ['scripts/pack-check.mjs']],
+  ['built packages on Node 20', 'node', ['scripts/node20-smoke.mjs']],
+]
+
+function run(command, args) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('close', (code) => resolve({ code: code ?? 1, output }))
+  })
+}
+
+for (const [label, command, args] of steps) {
+  const started = Date.now()
+  const { code, output } = await run(command, args)
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  if (code !== 0) {
+    console.log(`✗ ${label} (${seconds}s): ${command} ${args.join(' ')}\n`)
+    console.log(output)
+    process.exit(code)
+  }
+  // A loud skip (a server missing locally) must stay visible in a green run.
+  const loud = output.split('\n').filter((line) => line.includes('!!!'))
+  console.log(`✓ ${label} (${seconds}s)`)
+  for (const line of [...new Set(loud)]) console.log(`  ${line.trim()}`)
+}
+
+const summary = await run('node', ['scripts/test-summary.mjs'])
+process.stdout.write(summary.output)
+process.exit(summary.code)
