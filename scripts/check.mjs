@@ -11,7 +11,7 @@ const steps = [
   [
     'build, publint + attw, typecheck, tests',
     'pnpm',
-    ['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--output-logs=errors-only'],
+    ['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--output-logs=errors-only', '--continue'],
   ],
   [
     'core on the lowest zod its range allows',

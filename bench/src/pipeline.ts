@@ -64,6 +64,27 @@ export function buildCases(make: (eventId: string) => string, poolSize: number):
     },
   }
 
+  // The same pipeline with a multi-tenant resolver: the tenant is read from the raw bytes (a short
+  // top-level scan) only when the resolver asks, never by parsing the unauthenticated body.
+  const tenant = JSON.parse(texts[0] ?? '{}').ContextIdentifier as string
+  const resolved = createSuperOfficeWebhooks({
+    secret: (hint) => (hint.tenant === tenant ? SECRET : undefined),
+    logger: false,
+    dedupe: { ttlSeconds: 0.001 },
+  })
+  resolved.on(['sale.created', 'sale.changed'], () => {
+    handled++
+  })
+  const oursResolver: Case = {
+    name: 'ours, secret resolver (multi-tenant)',
+    async run(i) {
+      const { body, signature } = at(pool, i)
+      const before = handled
+      const answer = await resolved.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
+      if (answer.status !== 200 || handled !== before + 1) throw new Error(`resolver answered ${answer.status}`)
+    },
+  }
+
   const octokit = new OctokitWebhooks({ secret: SECRET })
   octokit.onAny(() => {})
   const octokitSignatures = texts.map((t) => `sha256=${createHmac('sha256', SECRET).update(t).digest('hex')}`)
@@ -128,7 +149,7 @@ export function buildCases(make: (eventId: string) => string, poolSize: number):
       if (!(await verifySignatureWebCrypto(body, signature, SECRET)).valid) throw new Error('bad signature')
     },
   }
-  return [limit, ours, octokitCase, stripeCase, standardCase, naive, nodeVerify, webVerify]
+  return [limit, ours, oursResolver, octokitCase, stripeCase, standardCase, naive, nodeVerify, webVerify]
 }
 
 export async function benchPipeline(options: { timeMs?: number } = {}): Promise<PipelineRow[]> {

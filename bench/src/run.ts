@@ -1,6 +1,7 @@
 // pnpm bench: every benchmark in one run, printed as the tables BENCHMARKS.md shows.
 // BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
 import { cpus } from 'node:os'
+import { benchHostile, formatHostile } from './hostile.ts'
 import { benchHttp, formatHttp } from './http.ts'
 import { benchMemory, formatMemory } from './memory.ts'
 import { benchPipeline, formatPipeline } from './pipeline.ts'
@@ -10,6 +11,9 @@ console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 
 console.log('## Pipeline per event (µs, median of batches of 50; lower is better)\n')
 console.log(formatPipeline(await benchPipeline({ timeMs: quick ? 200 : 2000 })))
+
+console.log('\n## Hostile and odd input (µs per request, p50)\n')
+console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
 
 console.log('\n## HTTP per adapter (autocannon on loopback; server CPU per request from the server process)\n')
 console.log(formatHttp(await benchHttp({ durationSeconds: quick ? 1 : 5 })))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { largeBody, typicalBody } from '../src/bodies.ts'
+import { buildHostileCases } from '../src/hostile.ts'
 import { benchMemory } from '../src/memory.ts'
 import { buildCases } from '../src/pipeline.ts'
 
@@ -16,6 +17,10 @@ describe('benchmark cases do real work', () => {
       }
     })
   }
+
+  it('every hostile-input case gets the answer it measures', async () => {
+    for (const c of buildHostileCases()) await c.run()
+  })
 
   it('the typical body is about 1.3 KB and the large one about 200 KB', () => {
     expect(Buffer.byteLength(typicalBody())).toBeGreaterThan(1200)

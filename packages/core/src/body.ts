@@ -1,4 +1,4 @@
-import { SuperOfficeWebhookError } from './errors.js'
+import { isSuperOfficeWebhookError, requestAborted, SuperOfficeWebhookError } from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
 
 /** The default body size limit: 1 MiB. SuperOffice bodies are a few kilobytes. */
@@ -48,7 +48,7 @@ export async function readRawBody(
   let total = 0
   const iterator = source[Symbol.asyncIterator]()
   for (;;) {
-    const { done, value } = await iterator.next()
+    const { done, value } = await iterator.next().catch(aborted)
     if (done) break
     const chunk = typeof value === 'string' ? Buffer.from(value) : value
     total += chunk.byteLength
@@ -107,11 +107,11 @@ function readNodeStream(stream: NodeStreamLike, limit: number): Promise<Uint8Arr
     }
     const onError = (error: unknown) => {
       cleanup()
-      reject(error)
+      reject(requestAborted(error))
     }
     const onClose = () => {
       cleanup()
-      reject(new Error('The request was closed before its body was complete.'))
+      reject(requestAborted())
     }
     stream.on('data', onData)
     stream.on('end', onEnd)
@@ -136,7 +136,7 @@ export async function readRequestBody(request: Request, limit: number): Promise<
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {
-    const { done, value } = await reader.read()
+    const { done, value } = await reader.read().catch(aborted)
     if (done) break
     total += value.byteLength
     if (total > limit) {
@@ -153,6 +153,11 @@ export async function readRequestBody(request: Request, limit: number): Promise<
     offset += chunk.byteLength
   }
   return out
+}
+
+// A stream that fails while the body is read means the client went away (or the connection broke).
+function aborted(error: unknown): never {
+  throw isSuperOfficeWebhookError(error) ? error : requestAborted(error)
 }
 
 function tooLarge(limit: number): SuperOfficeWebhookError {

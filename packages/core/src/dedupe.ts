@@ -113,3 +113,18 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     },
   }
 }
+
+/**
+ * The key an event is claimed under: the tenant, escaped so that it never contains the `:` that
+ * separates it from the EventId (a tenant named `a:b` must not collide with tenant `a` and an
+ * EventId starting `b:`), then the EventId.
+ *
+ * @example
+ * ```ts
+ * dedupeKey('Cust12345', '88f91933-…') // 'Cust12345:88f91933-…'
+ * dedupeKey('a:b', 'c')                // 'a%3Ab:c'
+ * ```
+ */
+export function dedupeKey(tenant: string | undefined, eventId: string): string {
+  return `${tenant === undefined ? '' : encodeURIComponent(tenant)}:${eventId}`
+}

@@ -24,6 +24,7 @@ export type SuperOfficeWebhookErrorCode =
   | 'dedupe_unavailable'
   | 'raw_body_unavailable'
   | 'method_not_allowed'
+  | 'request_aborted'
 
 const statusByCode = {
   payload_too_large: 413,
@@ -40,6 +41,8 @@ const statusByCode = {
   dedupe_unavailable: 500,
   raw_body_unavailable: 500,
   method_not_allowed: 405,
+  // The client is gone and never reads it; 400 keeps it out of 5xx alarms.
+  request_aborted: 400,
 } as const satisfies Record<SuperOfficeWebhookErrorCode, number>
 
 /** HTTP status the pipeline answers with for an error code. Never 410. */
@@ -104,4 +107,19 @@ export function isSuperOfficeWebhookError(value: unknown): value is SuperOfficeW
  */
 export function methodNotAllowed(): SuperOfficeWebhookError {
   return new SuperOfficeWebhookError('method_not_allowed', 'SuperOffice webhooks are POST requests.')
+}
+
+/**
+ * The error for a request whose client dropped the connection before the body was complete: not
+ * a handler failure, logged quietly (debug).
+ *
+ * @example
+ * ```ts
+ * req.on('aborted', () => reject(requestAborted()))
+ * ```
+ */
+export function requestAborted(cause?: unknown): SuperOfficeWebhookError {
+  return new SuperOfficeWebhookError('request_aborted', 'The request was closed before its body was complete.', {
+    cause,
+  })
 }

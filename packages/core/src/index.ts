@@ -1,3 +1,4 @@
+export { toResponse } from './answer.js'
 export {
   assertContentLength,
   DEFAULT_MAX_BODY_BYTES,
@@ -7,6 +8,7 @@ export {
 } from './body.js'
 export {
   createMemoryDedupeStore,
+  dedupeKey,
   type MemoryDedupeStore,
   type MemoryDedupeStoreOptions,
   type SuperOfficeDedupeStore,
@@ -14,29 +16,27 @@ export {
 export {
   isSuperOfficeWebhookError,
   methodNotAllowed,
+  requestAborted,
   SuperOfficeWebhookError,
   type SuperOfficeWebhookErrorCode,
   type SuperOfficeWebhookErrorStatus,
 } from './errors.js'
 export { getHeader, type HeadersLike } from './headers.js'
+export { RECEIVE_CHANNEL, type SuperOfficeReceiveMessage } from './observe.js'
+export type {
+  SuperOfficeDedupeOptions,
+  SuperOfficeLogger,
+  SuperOfficeLogLevel,
+  SuperOfficeSecretHint,
+  SuperOfficeSecretResolver,
+  SuperOfficeWebhooksOptions,
+} from './options.js'
 export {
-  createSuperOfficeWebhooks,
-  isSuperOfficeEvent,
-  type SuperOfficeAnswerBody,
-  type SuperOfficeAnyEventHandler,
-  type SuperOfficeDedupeOptions,
-  type SuperOfficeErrorHandler,
-  type SuperOfficeErrorInfo,
-  type SuperOfficeEventContext,
-  type SuperOfficeEventHandler,
-  type SuperOfficeLogger,
-  type SuperOfficeSecretHint,
-  type SuperOfficeSecretResolver,
-  type SuperOfficeWebhookAnswer,
-  type SuperOfficeWebhookInput,
-  type SuperOfficeWebhooks,
-  type SuperOfficeWebhooksOptions,
-} from './receiver.js'
+  type OpenTelemetrySpanLike,
+  type OpenTelemetryTracerLike,
+  traceSuperOfficeWebhooks,
+} from './otel.js'
+export { createSuperOfficeWebhooks, isSuperOfficeEvent } from './receiver.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,
@@ -59,6 +59,7 @@ export {
   superOfficeUnknownEventSchema,
   superOfficeWebhookStateEventSchema,
 } from './schemas.js'
+export { readTopLevelString } from './secrets.js'
 export {
   type RawBody,
   type SignatureVerification,
@@ -70,3 +71,17 @@ export {
   verifySignatureSync,
   verifySignatureWebCrypto,
 } from './signature.js'
+export type {
+  SuperOfficeAnswerBody,
+  SuperOfficeAnyEventHandler,
+  SuperOfficeErrorHandler,
+  SuperOfficeErrorInfo,
+  SuperOfficeEventContext,
+  SuperOfficeEventHandler,
+  SuperOfficeOutcome,
+  SuperOfficeOutcomeHandler,
+  SuperOfficeWebhookAnswer,
+  SuperOfficeWebhookInput,
+  SuperOfficeWebhooks,
+} from './types.js'
+export { SchemaIssue } from './validate.js'

@@ -1,253 +1,19 @@
 import * as z from 'zod'
-
-// Field value shapes as SuperOffice documents them. Every key is optional: since NetServer 11.1
-// FieldValues are often absent, and each installation sends a different subset.
-const id = z.number()
-/** .NET date text: `2020-01-20T13:39:40`, `…+02:00`, `0001-01-01T00:00:00` for "no date". */
-const netDate = z.string()
-const chatValue = z.union([z.number(), z.string()])
-
-function fields<const K extends string, S extends z.ZodType>(keys: readonly K[], shape: S) {
-  const out = {} as Record<K, z.ZodOptional<S>>
-  for (const key of keys) out[key] = shape.optional()
-  return out
-}
-
-const activityFieldValues = z.looseObject({
-  ...fields(
-    [
-      'associate_id',
-      'contact_id',
-      'document_id',
-      'modified_appointment_fields',
-      'mother_id',
-      'person_id',
-      'private',
-      'project_id',
-      'sale_id',
-      'status',
-      'task_idx',
-      'type',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['activeDate', 'do_by', 'endDate', 'updated'], netDate),
-})
-
-const associateFieldValues = z.looseObject({
-  ...fields(
-    [
-      'deleted',
-      'group_idx',
-      'person_id',
-      'registered_associate_id',
-      'type',
-      'updated_associate_id',
-      'waiting_for_approval',
-    ],
-    id,
-  ),
-  ...fields(['updated'], netDate),
-})
-
-const contactFieldValues = z.looseObject({
-  ...fields(
-    [
-      'activeInterests',
-      'associate_id',
-      'business_idx',
-      'category_idx',
-      'country_id',
-      'deleted',
-      'registered_associate_id',
-      'source',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['DeletedDate', 'registered', 'updated'], netDate),
-})
-
-const documentFieldValues = z.looseObject({
-  ...fields(
-    [
-      'application_id',
-      'appointment_id',
-      'document_id',
-      'registered_associate_id',
-      'updated_associate_id',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['registered', 'updated'], netDate),
-})
-
-const personFieldValues = z.looseObject({
-  ...fields(
-    [
-      'activeInterests',
-      'associate_id',
-      'business_idx',
-      'category_idx',
-      'contact_id',
-      'country_id',
-      'group_id',
-      'person_id',
-      'position_idx',
-      'registered_associate_id',
-      'retired',
-      'source',
-      'updated_associate_id',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['DeletedDate', 'registered', 'updated'], netDate),
-})
-
-const projectFieldValues = z.looseObject({
-  ...fields(
-    [
-      'activeLinks',
-      'associate_id',
-      'done',
-      'registered_associate_id',
-      'status_idx',
-      'type_idx',
-      'updated_associate_id',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['registered', 'updated'], netDate),
-})
-
-const projectMemberFieldValues = z.looseObject({
-  ...fields(
-    [
-      'contact_id',
-      'mtype_idx',
-      'person_id',
-      'project_id',
-      'projectmember_id',
-      'registered_associate_id',
-      'updated_associate_id',
-    ],
-    id,
-  ),
-  ...fields(['registered', 'updated'], netDate),
-})
-
-const relationFieldValues = z.looseObject({
-  ...fields(
-    [
-      'associate_id',
-      'associateId',
-      'destination_record',
-      'destination_table',
-      'registered_associate_id',
-      'reldef_id',
-      'source_record',
-      'source_table',
-      'updated_associate_id',
-    ],
-    id,
-  ),
-  ...fields(['registered', 'updated'], netDate),
-})
-
-const saleFieldValues = z.looseObject({
-  ...fields(
-    [
-      'activeLinks',
-      'appointment_id',
-      'associate_id',
-      'comptr_id',
-      'contact_id',
-      'credited_id',
-      'currency_id',
-      'done',
-      'group_idx',
-      'person_id',
-      'probability_idx',
-      'project_id',
-      'reason_id',
-      'reasonSold_id',
-      'reasonStalled_id',
-      'registered_associate_id',
-      'saleTypeCat_id',
-      'saleType_id',
-      'source_id',
-      'status',
-      'updated_associate_id',
-      'userdef2_id',
-      'userdef_id',
-    ],
-    id,
-  ),
-  ...fields(['registered', 'saledate', 'updated'], netDate),
-})
-
-const saleStakeholderFieldValues = z.looseObject({
-  ...fields(
-    ['contact_id', 'person_id', 'registered_associate_id', 'sale_id', 'stakeholderrole_id', 'updated_associate_id'],
-    id,
-  ),
-  ...fields(['registered', 'updated'], netDate),
-})
-
-const ticketFieldValues = z.looseObject({
-  ...fields(
-    [
-      'category',
-      'connect_id',
-      'contact_id',
-      'cust_id',
-      'has_attachment',
-      'owned_by',
-      'priority',
-      'project_id',
-      'sale_id',
-      'slevel',
-      'status',
-      'ticket_status',
-      'ticket_type',
-    ],
-    id,
-  ),
-  ...fields(['created_at', 'last_changed'], netDate),
-})
-
-// Chat examples use PascalCase keys and send some numbers as strings.
-const chatSessionFieldValues = z.looseObject({
-  ...fields(
-    [
-      'AlertLevel',
-      'ContactId',
-      'CustomerAlias',
-      'CustomerId',
-      'ProjectId',
-      'Rating',
-      'SaleId',
-      'Status',
-      'TicketId',
-      'TopicId',
-      'UserId',
-    ],
-    chatValue,
-  ),
-  ...fields(['ChatbotIsactive', 'Consented'], z.union([z.boolean(), z.number(), z.string()])),
-})
-
-/** Id values of a deleted row (`Values`, since 9.2 R03): numbers keyed by column name. */
-const deletedValues = z.record(z.string(), z.number())
+import {
+  activityFieldValues,
+  associateFieldValues,
+  chatSessionFieldValues,
+  contactFieldValues,
+  deletedValues,
+  documentFieldValues,
+  personFieldValues,
+  projectFieldValues,
+  projectMemberFieldValues,
+  relationFieldValues,
+  saleFieldValues,
+  saleStakeholderFieldValues,
+  ticketFieldValues,
+} from './field-values.js'
 
 /** The fields every SuperOffice webhook body carries, whatever its event. */
 const envelopeShape = {
@@ -444,13 +210,22 @@ export type SuperOfficeExtraTableEvent = z.output<typeof superOfficeExtraTableEv
 export type SuperOfficeWebhookStateEvent = z.output<typeof superOfficeWebhookStateEventSchema>
 /**
  * An event the toolkit has no schema for (custom, future, or a known one whose typed parts did not
- * match in tolerant mode), narrowed to a name pattern when one is known.
+ * match in tolerant mode), narrowed to a name pattern when one is known. Since the body is only
+ * known to be signed by SuperOffice, every field but `Event` may be missing or odd.
+ *
+ * @example
+ * ```ts
+ * webhooks.onAny((event) => {
+ *   if (event.EventId === undefined) console.warn('an event without EventId', event.Event)
+ * })
+ * ```
  */
 export interface SuperOfficeUnknownEvent<N extends string = string> {
-  EventId: string
-  Timestamp: string
+  /** Absent only on a tolerated body that lacks it (such a body is not deduplicated). */
+  EventId?: string | undefined
+  Timestamp?: string | undefined
   Event: N
-  PrimaryKey: number
+  PrimaryKey?: number | undefined
   Entity?: string | undefined
   Changes?: string[] | undefined
   ContextIdentifier?: string | undefined

@@ -108,9 +108,17 @@ describe('answer contract', () => {
       })(),
     ],
     ['a PrimaryKey that is not a number', envelope('acme.exploded', { PrimaryKey: 'one' })],
-  ])('400 invalid_envelope: %s', async (_label, body) => {
-    const { webhooks } = receiver()
-    expect(await webhooks.handle(signed(body))).toMatchObject({ status: 400, body: { error: 'invalid_envelope' } })
+  ])('strict: 400 invalid_envelope for %s; tolerant: 200, reported as schema_mismatch', async (_label, body) => {
+    const strict = receiver({ strict: true })
+    expect(await strict.webhooks.handle(signed(body))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_envelope' },
+    })
+    // Tolerant (default): the signature matched, so the body is SuperOffice's; a 400 would count
+    // towards the nine failures that disable the webhook.
+    const tolerant = receiver()
+    expect(await tolerant.webhooks.handle(signed(body))).toMatchObject({ status: 200, body: { ok: true } })
+    expect(tolerant.errors.map((e) => e.code)).toEqual(['schema_mismatch'])
   })
 
   it('401 signature_missing: a secret is configured and the header is absent', async () => {

@@ -11,7 +11,7 @@ const secret = 'nest-secret'
 
 @Injectable()
 class Recorder {
-  readonly calls: { by: string; id: string; tenant?: string }[] = []
+  readonly calls: { by: string; id: string | undefined; tenant?: string | undefined }[] = []
 }
 
 @Injectable()

@@ -264,6 +264,22 @@ export function superOfficeTimestamp(date: Date = new Date()): string {
 }
 
 /**
+ * What {@link createTestEvent} returns: the event typed by its name, with the envelope fields it
+ * always sets (an unknown event's type leaves them optional, since a tolerated body may lack them).
+ *
+ * @example
+ * ```ts
+ * const custom: TestEvent<'acme.exploded'> = createTestEvent('acme.exploded')
+ * custom.EventId // string
+ * ```
+ */
+export type TestEvent<N extends string> = SuperOfficeEventFor<N> & {
+  EventId: string
+  Timestamp: string
+  PrimaryKey: number
+}
+
+/**
  * Builds a valid event body for any event name: a fresh `EventId` and `Timestamp`, realistic
  * `FieldValues` where SuperOffice documents them, `Values` on deletes. Documented events are
  * checked against core's schema, so a bad override fails here rather than in your handler.
@@ -279,7 +295,7 @@ export function superOfficeTimestamp(date: Date = new Date()): string {
 export function createTestEvent<const N extends SuperOfficeEventName | (string & {})>(
   name: N,
   overrides: N extends SuperOfficeEventName ? Partial<SuperOfficeEvent<N>> : TestEventOverrides = {} as never,
-): SuperOfficeEventFor<N> {
+): TestEvent<N> {
   sequence++
   const isTest = name === 'test'
   const dot = name.lastIndexOf('.')
@@ -318,5 +334,5 @@ export function createTestEvent<const N extends SuperOfficeEventName | (string &
       `createTestEvent('${name}'): the event does not match its ${kind} schema: ${checked.error.message}`,
     )
   }
-  return event as SuperOfficeEventFor<N>
+  return event as TestEvent<N>
 }

@@ -1,4 +1,4 @@
-export { createTestEvent, newEventId, superOfficeTimestamp, type TestEventOverrides } from './events.js'
+export { createTestEvent, newEventId, superOfficeTimestamp, type TestEvent, type TestEventOverrides } from './events.js'
 export {
   NETSERVER_USER_AGENT,
   type SignedPayload,

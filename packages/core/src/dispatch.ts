@@ -1,0 +1,124 @@
+import { isThenable } from './parse.js'
+import { compileSelector } from './routing.js'
+import type { SuperOfficeAnyEvent } from './schemas.js'
+import type { AnyHandler, SuperOfficeEventContext } from './types.js'
+
+interface Route {
+  selector: string
+  match: (name: string) => boolean
+  exact: boolean
+  handler: AnyHandler
+}
+
+/** The handlers of one event name: all of them, and those a tolerated mismatch may reach. */
+export interface HandlerSet {
+  all: AnyHandler[]
+  /** Without the handlers registered for the exact name, which are typed for the documented shape. */
+  loose: AnyHandler[]
+}
+
+/** A handler that threw or rejected, with the name it goes by in logs. */
+export interface HandlerFailure {
+  handler: string
+  error: unknown
+}
+
+const CACHE_LIMIT = 512
+
+/**
+ * The dispatch step: the handler registry (`on`, `off`, `onAny`, `offAny`), the handlers of an
+ * event name (cached, bounded), and running them.
+ */
+export function createDispatcher() {
+  const routes: Route[] = []
+  const anyHandlers: AnyHandler[] = []
+  const cache = new Map<string, HandlerSet>()
+
+  const handlersFor = (name: string): HandlerSet => {
+    let set = cache.get(name)
+    if (set) return set
+    const isTest = name === 'test'
+    const all: AnyHandler[] = []
+    const loose: AnyHandler[] = []
+    for (const route of routes) {
+      // The test event reaches only handlers registered for it by name: saving a webhook in
+      // SuperOffice must not trigger business logic.
+      if (isTest ? route.exact && route.selector === 'test' : route.match(name)) {
+        all.push(route.handler)
+        if (!route.exact) loose.push(route.handler)
+      }
+    }
+    if (!isTest) {
+      all.push(...anyHandlers)
+      loose.push(...anyHandlers)
+    }
+    set = { all, loose }
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
+    cache.set(name, set)
+    return set
+  }
+
+  return {
+    handlersFor,
+    add(selectors: readonly string[], handler: AnyHandler) {
+      for (const selector of selectors) {
+        routes.push({ selector, match: compileSelector(selector), exact: !selector.includes('*'), handler })
+      }
+      cache.clear()
+    },
+    remove(selectors: readonly string[], handler: AnyHandler) {
+      for (const selector of selectors) {
+        const index = routes.findIndex((r) => r.selector === selector && r.handler === handler)
+        if (index !== -1) routes.splice(index, 1)
+      }
+      cache.clear()
+    },
+    addAny(handler: AnyHandler) {
+      anyHandlers.push(handler)
+      cache.clear()
+    },
+    removeAny(handler: AnyHandler) {
+      const index = anyHandlers.indexOf(handler)
+      if (index !== -1) anyHandlers.splice(index, 1)
+      cache.clear()
+    },
+  }
+}
+
+/**
+ * Runs every handler, each once, and collects the failures. Synchronous when every handler is:
+ * awaiting only what really returns a promise saves the microtask hops on the hot path.
+ */
+export function runHandlers(
+  handlers: AnyHandler[],
+  event: SuperOfficeAnyEvent,
+  context: SuperOfficeEventContext,
+): HandlerFailure[] | Promise<HandlerFailure[]> {
+  const failures: HandlerFailure[] = []
+  let pending: Promise<void>[] | undefined
+  for (const handler of handlers) {
+    try {
+      const result = handler(event, context)
+      if (isThenable(result)) {
+        pending ??= []
+        pending.push(
+          Promise.resolve(result).then(
+            () => {},
+            (error: unknown) => {
+              failures.push({ handler: handlerName(handler), error })
+            },
+          ),
+        )
+      }
+    } catch (error) {
+      failures.push({ handler: handlerName(handler), error })
+    }
+  }
+  if (!pending) return failures
+  return Promise.all(pending).then(() => failures)
+}
+
+function handlerName(handler: AnyHandler): string {
+  // Bound methods read `bound onSold`; Nest handlers are named `Class.method` by the module.
+  return handler.name.replace(/^bound /, '') || 'anonymous'
+}

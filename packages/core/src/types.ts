@@ -1,0 +1,222 @@
+import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
+import type { HeadersLike } from './headers.js'
+import type { SuperOfficeEventFor, SuperOfficeEventSelector } from './routing.js'
+import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
+import type { RawBody } from './signature.js'
+
+/**
+ * What a handler gets besides the event.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('sale.sold', (event, context) => {
+ *   if (context.retry) console.log('retry', context.retry, 'of', context.eventId)
+ * })
+ * ```
+ */
+export interface SuperOfficeEventContext {
+  /** Which family the event's schema came from. `unknown` for custom events and tolerated mismatches. */
+  kind: SuperOfficeEventKind
+  /** The body's `EventId` (absent only on a tolerated body that lacks it). */
+  eventId: string | undefined
+  /** The body's `ContextIdentifier`, trusted: the signature matched. */
+  tenant: string | undefined
+  /** `X-SuperOffice-Retry`, when SuperOffice says this is a retry. */
+  retry: number | undefined
+  /** Index of the secret that matched (rotation), `undefined` when unsigned. */
+  secretIndex: number | undefined
+  /** The exact body bytes (or text) as received. */
+  rawBody: RawBody
+  /** Reads a request header, case-insensitively (custom headers of the webhook). */
+  header(name: string): string | undefined
+  /** The framework's own request object, when the adapter passes one (`H3Event`, Koa `Context`…). */
+  request?: unknown
+}
+
+/**
+ * A handler for a name or pattern; its event is typed by the selector.
+ *
+ * @example
+ * ```ts
+ * const onSold: SuperOfficeEventHandler<'sale.sold'> = async (event) => {
+ *   await crm.markWon(event.PrimaryKey)
+ * }
+ * ```
+ */
+export type SuperOfficeEventHandler<S extends string = string> = (
+  event: SuperOfficeEventFor<S>,
+  context: SuperOfficeEventContext,
+) => unknown
+
+/**
+ * A handler for every event but `test`, documented or not.
+ *
+ * @example
+ * ```ts
+ * const logAll: SuperOfficeAnyEventHandler = (event) => console.log(event.Event)
+ * ```
+ */
+export type SuperOfficeAnyEventHandler = (event: SuperOfficeAnyEvent, context: SuperOfficeEventContext) => unknown
+
+/**
+ * What `onError` handlers are told.
+ *
+ * @example
+ * ```ts
+ * webhooks.onError((error, info) => console.warn(error.code, info.status, info.event?.Event))
+ * ```
+ */
+export interface SuperOfficeErrorInfo {
+  /** The event, when the body got that far. */
+  event?: SuperOfficeAnyEvent
+  /** The status answered (200 for failures after an early answer and tolerated mismatches). */
+  status: number
+  /** The handler that failed, for `handler_failed` (its function name, or `anonymous`). */
+  handler?: string
+}
+
+/**
+ * An error listener. Its own errors are logged and ignored.
+ *
+ * @example
+ * ```ts
+ * const onError: SuperOfficeErrorHandler = (error) => metrics.increment(`superoffice.${error.code}`)
+ * ```
+ */
+export type SuperOfficeErrorHandler = (error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) => unknown
+
+/**
+ * What happened to one request, for metrics: told once per request, after the answer is known.
+ *
+ * @example
+ * ```ts
+ * webhooks.onOutcome((o) => histogram.observe({ code: o.code, event: o.event ?? 'none' }, o.durationMs))
+ * ```
+ */
+export interface SuperOfficeOutcome {
+  /** `handled`, `duplicate`, `test`, `unhandled`, `deferred`, or the error code of a refusal. */
+  code: 'handled' | 'duplicate' | 'test' | 'unhandled' | 'deferred' | SuperOfficeWebhookErrorCode
+  /** The status answered. */
+  status: number
+  /** The event name, once the signature matched and the body parsed. */
+  event: string | undefined
+  /** The body's EventId, once trusted. */
+  eventId: string | undefined
+  /** The tenant (`ContextIdentifier`), once trusted. */
+  tenant: string | undefined
+  /** Whether the event was a duplicate delivery. */
+  duplicate: boolean
+  /** Time from the start of `handle` to the answer, in milliseconds. */
+  durationMs: number
+}
+
+/**
+ * An outcome listener. Its own errors are logged and ignored.
+ *
+ * @example
+ * ```ts
+ * const count: SuperOfficeOutcomeHandler = (o) => counter.add(1, { code: o.code })
+ * ```
+ */
+export type SuperOfficeOutcomeHandler = (outcome: SuperOfficeOutcome) => unknown
+
+/**
+ * The answer body: short JSON with a stable code. Never a secret, stack or handler message.
+ *
+ * @example
+ * ```ts
+ * const body: SuperOfficeAnswerBody = { ok: false, error: 'signature_invalid', message: '…' }
+ * ```
+ */
+export type SuperOfficeAnswerBody =
+  | { ok: true; duplicate?: true; test?: true; handled?: false; deferred?: true }
+  | { ok: false; error: SuperOfficeWebhookErrorCode; message: string }
+
+/**
+ * The pipeline's answer, for an adapter to write as is: `status`, `headers`, and `body` as JSON.
+ *
+ * @example
+ * ```ts
+ * const answer = await webhooks.handle({ rawBody, headers })
+ * res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body))
+ * ```
+ */
+export interface SuperOfficeWebhookAnswer {
+  status: number
+  headers: Readonly<Record<string, string>>
+  body: SuperOfficeAnswerBody
+  /** The validated event, when there was one. */
+  event?: SuperOfficeAnyEvent
+  /** What went wrong, for the adapter's logs; never written to the answer. */
+  error?: SuperOfficeWebhookError
+}
+
+/**
+ * What an adapter passes to `handle`.
+ *
+ * @example
+ * ```ts
+ * await webhooks.handle({ rawBody, headers: req.headers, url: req.url, request: ctx })
+ * ```
+ */
+export interface SuperOfficeWebhookInput {
+  /** The body exactly as received. */
+  rawBody: RawBody
+  /** The request headers. */
+  headers: HeadersLike
+  /** The request URL, for a secret resolver. */
+  url?: string
+  /** The framework's request object, handed to handlers (`context.request`) and the secret resolver. */
+  request?: unknown
+  /** For `respond: 'after-claim'` on serverless platforms: keeps the runtime alive for the handlers. */
+  waitUntil?: (work: Promise<unknown>) => void
+}
+
+/**
+ * The receiver: register handlers, then feed it requests through an adapter or `handleRequest`.
+ *
+ * @example
+ * ```ts
+ * const webhooks: SuperOfficeWebhooks = createSuperOfficeWebhooks({ secret })
+ * webhooks.on('sale.sold', (event) => console.log(event.PrimaryKey))
+ * ```
+ */
+export interface SuperOfficeWebhooks {
+  /**
+   * Registers a handler for an event name, a list of names, or a pattern (`'sale.*'`,
+   * `'*.deleted'`). The event is typed by the selector. Returns the receiver, for chaining.
+   */
+  on<const S extends SuperOfficeEventSelector>(
+    selector: S | readonly S[],
+    handler: SuperOfficeEventHandler<S>,
+  ): SuperOfficeWebhooks
+  /** Removes a handler registered with `on` for the same selector(s). Returns the receiver. */
+  off<const S extends SuperOfficeEventSelector>(
+    selector: S | readonly S[],
+    handler: SuperOfficeEventHandler<S>,
+  ): SuperOfficeWebhooks
+  /** Registers a handler for every event but `test`, documented or not. */
+  onAny(handler: SuperOfficeAnyEventHandler): SuperOfficeWebhooks
+  /** Removes a handler registered with `onAny`. */
+  offAny(handler: SuperOfficeAnyEventHandler): SuperOfficeWebhooks
+  /** Registers an error listener: rejected requests, failed handlers, tolerated schema mismatches. */
+  onError(handler: SuperOfficeErrorHandler): SuperOfficeWebhooks
+  /** Registers an outcome listener: one call per request, for metrics. */
+  onOutcome(handler: SuperOfficeOutcomeHandler): SuperOfficeWebhooks
+  /** Runs the pipeline on raw bytes and headers and returns the answer to write. Never throws. */
+  handle(input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer>
+  /** Web-standard entry: a `Request` in, a `Response` out (body size limit included). */
+  handleRequest(request: Request): Promise<Response>
+  /**
+   * The answer for an error an adapter met before it had the body (413 while streaming, raw body
+   * consumed by a body parser, a dropped connection…): reported like any other, same JSON body.
+   */
+  answerError(error: unknown): SuperOfficeWebhookAnswer
+  /** Resolves when handlers started after an early answer have finished (graceful shutdown). */
+  drain(): Promise<void>
+  /** The body size limit, for adapters that read the stream themselves. */
+  readonly maxBodyBytes: number
+}
+
+/** A handler as the dispatcher stores it. */
+export type AnyHandler = (event: SuperOfficeAnyEvent, context: SuperOfficeEventContext) => unknown
