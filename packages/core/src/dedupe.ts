@@ -126,5 +126,9 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
  * ```
  */
 export function dedupeKey(tenant: string | undefined, eventId: string): string {
-  return `${tenant === undefined ? '' : encodeURIComponent(tenant)}:${eventId}`
+  // Only a tenant holding ':' or '%' is encoded: every other key stays as before, and an encoded
+  // tenant (which holds '%') can never equal an unencoded one (which does not).
+  if (tenant === undefined) return `:${eventId}`
+  const safe = tenant.includes(':') || tenant.includes('%') ? encodeURIComponent(tenant) : tenant
+  return `${safe}:${eventId}`
 }

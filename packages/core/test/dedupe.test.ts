@@ -45,3 +45,21 @@ describe('createMemoryDedupeStore', () => {
     expect(() => createMemoryDedupeStore({ maxEntries: 0 })).toThrow(RangeError)
   })
 })
+
+describe('dedupeKey', () => {
+  it('is injective: escaped tenants never meet plain ones or each other', async () => {
+    const { dedupeKey } = await import('../src/index.js')
+    const pairs: [string | undefined, string][] = [
+      ['a:b', 'c'],
+      ['a', 'b:c'],
+      ['a%3Ab', 'c'],
+      ['a%b', 'c'],
+      ['', 'x'],
+      [undefined, 'x'],
+      ['Cust12345', 'e1'],
+    ]
+    const keys = pairs.map(([t, e]) => dedupeKey(t, e))
+    expect(new Set(keys.slice(0, 4)).size).toBe(4)
+    expect(dedupeKey('Cust12345', 'e1')).toBe('Cust12345:e1')
+  })
+})
