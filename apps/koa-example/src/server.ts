@@ -1,3 +1,4 @@
+import { type BullMQInboxWorker, createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeAnyEvent,
@@ -20,12 +21,30 @@ if (!secret && !tenantSecrets) {
   process.exit(1)
 }
 
+// Inbox mode (REDIS_URL and SUPEROFFICE_INBOX=bullmq): verified events are queued in BullMQ and
+// answered once stored; this process also runs a worker for them unless SUPEROFFICE_WORKER=0.
+const inbox =
+  process.env.SUPEROFFICE_INBOX === 'bullmq' && process.env.REDIS_URL
+    ? createBullMQInbox({
+        connection: process.env.REDIS_URL,
+        ...(process.env.INBOX_BACKOFF_MS
+          ? { backoff: { type: 'fixed' as const, delay: Number(process.env.INBOX_BACKOFF_MS) }, attempts: 1000 }
+          : {}),
+      })
+    : undefined
+if (process.env.SUPEROFFICE_INBOX === 'bullmq' && !inbox) {
+  console.error('koa-example: SUPEROFFICE_INBOX=bullmq needs REDIS_URL.')
+  process.exit(1)
+}
+
 // Several instances behind a load balancer share one Redis, so each EventId is handled once.
-const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined
+const redis =
+  process.env.REDIS_URL && !inbox ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined
 redis?.on('error', () => {}) // outages are reported per delivery by the store; keep the log readable
 
 const options: SuperOfficeWebhooksOptions = {
   secret: tenantSecrets ? ({ tenant }) => (tenant ? tenantSecrets.get(tenant) : undefined) : secret,
+  ...(inbox ? { inbox } : {}),
   dedupe: redis
     ? {
         store: createRedisDedupeStore(redis),
@@ -56,6 +75,19 @@ webhooks.onAny((event: SuperOfficeAnyEvent) => {
   )
 })
 
+// A downstream service the sale.sold handler reports to (DOWNSTREAM_URL), as real handlers call a
+// CRM or ERP: when it fails, the handler fails, and the inbox retries the job.
+const downstream = process.env.DOWNSTREAM_URL
+if (downstream) {
+  webhooks.on('sale.sold', async (event) => {
+    const response = await fetch(downstream, { method: 'POST', body: event.EventId })
+    if (!response.ok) throw new Error(`downstream answered ${response.status}`)
+  })
+}
+
+const worker: BullMQInboxWorker | undefined =
+  inbox && process.env.SUPEROFFICE_WORKER !== '0' ? inbox.work(webhooks) : undefined
+
 const app = new Koa()
 app.use(superOfficeWebhooks(webhooks, { path: '/webhooks/superoffice' }))
 app.use((ctx) => {
@@ -70,6 +102,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () =>
     server.close(async () => {
       await webhooks.drain()
+      await worker?.close()
+      await inbox?.close()
       redis?.disconnect()
       process.exit(0)
     }),

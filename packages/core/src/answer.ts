@@ -11,6 +11,7 @@ export const ANSWERS = {
   test: Object.freeze({ ok: true, test: true }),
   unhandled: Object.freeze({ ok: true, handled: false }),
   deferred: Object.freeze({ ok: true, deferred: true }),
+  queued: Object.freeze({ ok: true, queued: true }),
 } as const satisfies Record<string, SuperOfficeAnswerBody>
 
 /** A 200 answer. */

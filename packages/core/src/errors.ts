@@ -25,6 +25,7 @@ export type SuperOfficeWebhookErrorCode =
   | 'raw_body_unavailable'
   | 'method_not_allowed'
   | 'request_aborted'
+  | 'inbox_unavailable'
 
 const statusByCode = {
   payload_too_large: 413,
@@ -43,6 +44,7 @@ const statusByCode = {
   method_not_allowed: 405,
   // The client is gone and never reads it; 400 keeps it out of 5xx alarms.
   request_aborted: 400,
+  inbox_unavailable: 500,
 } as const satisfies Record<SuperOfficeWebhookErrorCode, number>
 
 /** HTTP status the pipeline answers with for an error code. Never 410. */

@@ -22,6 +22,7 @@ export {
   type SuperOfficeWebhookErrorStatus,
 } from './errors.js'
 export { getHeader, type HeadersLike } from './headers.js'
+export { inboxJobId, type SuperOfficeInbox, type SuperOfficeInboxJob } from './inbox.js'
 export { RECEIVE_CHANNEL, type SuperOfficeReceiveMessage } from './observe.js'
 export type {
   SuperOfficeDedupeOptions,
@@ -36,7 +37,7 @@ export {
   type OpenTelemetryTracerLike,
   traceSuperOfficeWebhooks,
 } from './otel.js'
-export { createSuperOfficeWebhooks, isSuperOfficeEvent } from './receiver.js'
+export { createSuperOfficeWebhooks } from './receiver.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,
@@ -84,4 +85,9 @@ export type {
   SuperOfficeWebhookInput,
   SuperOfficeWebhooks,
 } from './types.js'
-export { SchemaIssue } from './validate.js'
+export {
+  isSuperOfficeEvent,
+  parseSuperOfficeEvent,
+  SchemaIssue,
+  type SuperOfficeParseResult,
+} from './validate.js'

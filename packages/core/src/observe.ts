@@ -147,7 +147,9 @@ function outcomeOf(answer: SuperOfficeWebhookAnswer, durationMs: number): SuperO
           ? 'unhandled'
           : body.deferred
             ? 'deferred'
-            : 'handled'
+            : body.queued
+              ? 'queued'
+              : 'handled'
     : body.error
   const event = answer.event
   return {

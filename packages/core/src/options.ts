@@ -1,4 +1,5 @@
 import type { SuperOfficeDedupeStore } from './dedupe.js'
+import type { SuperOfficeInbox } from './inbox.js'
 import type { SuperOfficeSecrets } from './signature.js'
 
 /**
@@ -108,6 +109,13 @@ export interface SuperOfficeWebhooksOptions {
    * claimed; handlers run after and failures go to `onError` only (SuperOffice will not retry).
    */
   respond?: 'after-handlers' | 'after-claim'
+  /**
+   * A durable inbox (`createBullMQInbox` from `@superoffice-webhooks/bullmq`): verified events are
+   * stored there and answered 200 once stored (500 `inbox_unavailable` when it is unreachable);
+   * handlers run in workers (`inbox.work(webhooks)`), with retries for as long as it takes. The
+   * inbox drops redeliveries by job id, so `dedupe` is not used with it.
+   */
+  inbox?: SuperOfficeInbox
   /** Where log lines go. Default `console`; `false` silences the pipeline. */
   logger?: SuperOfficeLogger | false
   /**

@@ -35,7 +35,8 @@ export function parseBody(rawBody: RawBody): unknown {
   }
 }
 
-function bodyText(rawBody: RawBody): string {
+/** The body as text (UTF-8, without a leading BOM). */
+export function bodyText(rawBody: RawBody): string {
   let text: string
   if (typeof rawBody === 'string') text = rawBody
   else if (hasBuffer) {

@@ -4,10 +4,11 @@ import { createMemoryDedupeStore, dedupeKey } from './dedupe.js'
 import { createDispatcher, type HandlerFailure, runHandlers } from './dispatch.js'
 import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
 import { getHeader } from './headers.js'
+import { inboxJob } from './inbox.js'
 import { createObserver } from './observe.js'
 import type { SuperOfficeWebhooksOptions } from './options.js'
 import { checkBodySize, isThenable, parseBody } from './parse.js'
-import type { SuperOfficeAnyEvent, SuperOfficeEvent, SuperOfficeEventName } from './schemas.js'
+import type { SuperOfficeAnyEvent } from './schemas.js'
 import { createSignatureStep } from './secrets.js'
 import type {
   AnyHandler,
@@ -16,39 +17,9 @@ import type {
   SuperOfficeWebhookInput,
   SuperOfficeWebhooks,
 } from './types.js'
-import { createValidator } from './validate.js'
+import { createValidator, markValidated } from './validate.js'
 
 const MAX_FUTURE_MS = 5 * 60 * 1000
-const validatedEvents = new WeakSet<object>()
-
-/**
- * Whether an event delivered by the pipeline is the documented event `name`, validated against its
- * schema (a tolerated mismatch is delivered with the same `Event` but is not). Narrows the type.
- *
- * @example
- * ```ts
- * webhooks.on('sale.*', (event) => {
- *   if (isSuperOfficeEvent(event, 'sale.sold')) event.FieldValues?.currency_id // number | undefined
- * })
- * ```
- */
-export function isSuperOfficeEvent<N extends SuperOfficeEventName>(
-  event: unknown,
-  name: N,
-): event is SuperOfficeEvent<N> {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    validatedEvents.has(event) &&
-    (event as { Event?: unknown }).Event === name
-  )
-}
-
-/** Marks an event as validated against its documented schema, for {@link isSuperOfficeEvent}. */
-export function markValidated(event: object): void {
-  validatedEvents.add(event)
-}
-
 /**
  * Creates the receiving pipeline. The steps, each in its own file: size limit (`parse.ts`),
  * signature over the raw bytes (`secrets.ts`), JSON parse (`parse.ts`), validation
@@ -83,6 +54,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
   const ttlMs = (dedupe?.ttlSeconds ?? 24 * 60 * 60) * 1000
   const claimTtlMs = (dedupe?.claimTtlSeconds ?? 5 * 60) * 1000
   const acceptOnStoreError = dedupe?.onStoreError === 'accept'
+  const inbox = options.inbox
 
   const observer = createObserver(
     options.logger === false ? undefined : (options.logger ?? console),
@@ -168,11 +140,32 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     }
 
     if (verdict.mismatch) observer.report(verdict.mismatch, { event, status: 200 })
+    const tenant = typeof event.ContextIdentifier === 'string' ? event.ContextIdentifier : undefined
+    const retryHeader = getHeader(headers, 'x-superoffice-retry')
+    const retry = retryHeader === undefined ? undefined : Number.parseInt(retryHeader, 10)
+
+    // With an inbox, the answer waits for the store only; workers run the handlers. The test event
+    // is answered here (it is no business event), as without an inbox.
+    if (inbox && name !== 'test') {
+      try {
+        await inbox.enqueue(inboxJob(rawBody, event, kind, secretIndex, retry))
+      } catch (error) {
+        const unavailable = new SuperOfficeWebhookError(
+          'inbox_unavailable',
+          'The event could not be stored; retry later.',
+          {
+            cause: error,
+          },
+        )
+        return fail(unavailable, event)
+      }
+      return okAnswer(ANSWERS.queued, event)
+    }
+
     const set = dispatcher.handlersFor(name)
     const handlers = verdict.mismatch ? set.loose : set.all
     if (handlers.length === 0) return okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.unhandled, event)
 
-    const tenant = typeof event.ContextIdentifier === 'string' ? event.ContextIdentifier : undefined
     let key: string | undefined
     // No EventId (a tolerated odd body): nothing to dedupe on, so every delivery is handled.
     if (store && name !== 'test' && eventId !== undefined) {
@@ -200,12 +193,11 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       if (!claimed) return okAnswer(ANSWERS.duplicate, event)
     }
 
-    const retryHeader = getHeader(headers, 'x-superoffice-retry')
     const context: SuperOfficeEventContext = {
       kind,
       eventId,
       tenant,
-      retry: retryHeader === undefined ? undefined : Number.parseInt(retryHeader, 10),
+      retry,
       secretIndex,
       rawBody,
       header: (headerName) => getHeader(headers, headerName),
@@ -285,6 +277,28 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       } catch (error) {
         return toResponse(webhooks.answerError(error))
       }
+    },
+    async processJob(job) {
+      const parsed = parseBody(job.body)
+      if (parsed instanceof SuperOfficeWebhookError) throw parsed
+      const verdict = validator.validate(parsed)
+      if (verdict instanceof SuperOfficeWebhookError) throw verdict
+      if (verdict.event === undefined) return
+      const { event, name, kind } = verdict
+      if (kind === 'known') markValidated(event)
+      const set = dispatcher.handlersFor(name)
+      const context: SuperOfficeEventContext = {
+        kind,
+        eventId: job.eventId,
+        tenant: job.tenant,
+        retry: job.retry,
+        secretIndex: job.secretIndex,
+        rawBody: job.body,
+        header: () => undefined,
+      }
+      let failures = runHandlers(verdict.mismatch ? set.loose : set.all, event, context)
+      if (isThenable(failures)) failures = await failures
+      if (failures.length > 0) throw handlerFailed(failures, event, 500)
     },
     async drain() {
       while (pending.size > 0) await Promise.allSettled([...pending])

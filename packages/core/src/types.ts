@@ -1,5 +1,6 @@
 import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
 import type { HeadersLike } from './headers.js'
+import type { SuperOfficeInboxJob } from './inbox.js'
 import type { SuperOfficeEventFor, SuperOfficeEventSelector } from './routing.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
@@ -94,8 +95,8 @@ export type SuperOfficeErrorHandler = (error: SuperOfficeWebhookError, info: Sup
  * ```
  */
 export interface SuperOfficeOutcome {
-  /** `handled`, `duplicate`, `test`, `unhandled`, `deferred`, or the error code of a refusal. */
-  code: 'handled' | 'duplicate' | 'test' | 'unhandled' | 'deferred' | SuperOfficeWebhookErrorCode
+  /** `handled`, `duplicate`, `test`, `unhandled`, `deferred`, `queued` (inbox), or the error code of a refusal. */
+  code: 'handled' | 'duplicate' | 'test' | 'unhandled' | 'deferred' | 'queued' | SuperOfficeWebhookErrorCode
   /** The status answered. */
   status: number
   /** The event name, once the signature matched and the body parsed. */
@@ -129,7 +130,7 @@ export type SuperOfficeOutcomeHandler = (outcome: SuperOfficeOutcome) => unknown
  * ```
  */
 export type SuperOfficeAnswerBody =
-  | { ok: true; duplicate?: true; test?: true; handled?: false; deferred?: true }
+  | { ok: true; duplicate?: true; test?: true; handled?: false; deferred?: true; queued?: true }
   | { ok: false; error: SuperOfficeWebhookErrorCode; message: string }
 
 /**
@@ -212,6 +213,13 @@ export interface SuperOfficeWebhooks {
    * consumed by a body parser, a dropped connection…): reported like any other, same JSON body.
    */
   answerError(error: unknown): SuperOfficeWebhookAnswer
+  /**
+   * Runs the handlers for a job an inbox stored (in a worker, in this or another process): the
+   * body is parsed and validated again, then dispatched as `handle` would. Resolves when every
+   * handler succeeded; rejects with `handler_failed` (the cause holds the handlers' errors) so the
+   * queue retries it, or with `invalid_json` for a body that no longer parses.
+   */
+  processJob(job: SuperOfficeInboxJob): Promise<void>
   /** Resolves when handlers started after an early answer have finished (graceful shutdown). */
   drain(): Promise<void>
   /** The body size limit, for adapters that read the stream themselves. */

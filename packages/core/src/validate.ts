@@ -1,8 +1,8 @@
 import type * as z from 'zod'
 import { type CompiledCheck, compileCheck } from './compiled-check.js'
 import { SuperOfficeWebhookError } from './errors.js'
-import { isRecord } from './parse.js'
-import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
+import { isRecord, parseBody } from './parse.js'
+import type { SuperOfficeAnyEvent, SuperOfficeEvent, SuperOfficeEventKind, SuperOfficeEventName } from './schemas.js'
 import { schemaForEvent, superOfficeUnknownEventSchema } from './schemas.js'
 
 /** How one event name is validated: its family, schema and compiled check. */
@@ -21,6 +21,36 @@ export type Validation =
   | { event?: undefined; mismatch: SuperOfficeWebhookError }
   /** Refused (strict mode). */
   | SuperOfficeWebhookError
+
+const validatedEvents = new WeakSet<object>()
+
+/**
+ * Whether an event delivered by the pipeline is the documented event `name`, validated against its
+ * schema (a tolerated mismatch is delivered with the same `Event` but is not). Narrows the type.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('sale.*', (event) => {
+ *   if (isSuperOfficeEvent(event, 'sale.sold')) event.FieldValues?.currency_id // number | undefined
+ * })
+ * ```
+ */
+export function isSuperOfficeEvent<N extends SuperOfficeEventName>(
+  event: unknown,
+  name: N,
+): event is SuperOfficeEvent<N> {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    validatedEvents.has(event) &&
+    (event as { Event?: unknown }).Event === name
+  )
+}
+
+/** Marks an event as validated against its documented schema, for {@link isSuperOfficeEvent}. */
+export function markValidated(event: object): void {
+  validatedEvents.add(event)
+}
 
 const compiled = new WeakMap<z.ZodType, CompiledCheck>()
 function checkFor(schema: z.ZodType): CompiledCheck {
@@ -202,3 +232,48 @@ function describe(def: Def): string {
 const envelopeCheck = (value: unknown) => checkFor(superOfficeUnknownEventSchema)(value)
 const unknownEvent = () =>
   new SuperOfficeWebhookError('unknown_event', 'The event is not a documented SuperOffice event.')
+
+const tolerantValidator = createValidator(false)
+const strictValidator = createValidator(true)
+
+/**
+ * What {@link parseSuperOfficeEvent} found: the event (typed, and marked so that
+ * `isSuperOfficeEvent` narrows it), or why it is refused.
+ */
+export type SuperOfficeParseResult =
+  | {
+      success: true
+      /** The event; `undefined` only for a tolerated body with no `Event` name (nothing to route). */
+      event: SuperOfficeAnyEvent | undefined
+      kind: SuperOfficeEventKind
+      /** Set when the body was tolerated although it does not match its schema. */
+      mismatch?: SuperOfficeWebhookError
+    }
+  | { success: false; error: SuperOfficeWebhookError }
+
+/**
+ * Parses and validates a body outside the pipeline, e.g. a queued event in a worker: JSON text,
+ * bytes or an already parsed value in, the typed event out. Tolerant by default, like the
+ * pipeline; `{ strict: true }` refuses what strict mode refuses. No signature is checked here.
+ *
+ * @example
+ * ```ts
+ * const result = parseSuperOfficeEvent(job.data.body)
+ * if (result.success && isSuperOfficeEvent(result.event, 'sale.sold')) result.event.FieldValues?.currency_id
+ * ```
+ */
+export function parseSuperOfficeEvent(data: unknown, options: { strict?: boolean } = {}): SuperOfficeParseResult {
+  let value = data
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    value = parseBody(data)
+    if (value instanceof SuperOfficeWebhookError) return { success: false, error: value }
+  }
+  const verdict = (options.strict ? strictValidator : tolerantValidator).validate(value)
+  if (verdict instanceof SuperOfficeWebhookError) return { success: false, error: verdict }
+  if (verdict.event === undefined)
+    return { success: true, event: undefined, kind: 'unknown', mismatch: verdict.mismatch }
+  if (verdict.kind === 'known') markValidated(verdict.event)
+  return verdict.mismatch
+    ? { success: true, event: verdict.event, kind: verdict.kind, mismatch: verdict.mismatch }
+    : { success: true, event: verdict.event, kind: verdict.kind }
+}

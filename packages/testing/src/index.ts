@@ -6,3 +6,9 @@ export {
   signedPayload,
   signedRequest,
 } from './request.js'
+export {
+  type SimulatedAttempt,
+  type SimulateOptions,
+  type SimulationReport,
+  simulateSuperOffice,
+} from './simulate.js'

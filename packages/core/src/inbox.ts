@@ -1,0 +1,88 @@
+import { bodyText } from './parse.js'
+import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
+import type { RawBody } from './signature.js'
+
+/**
+ * One verified delivery, as it is stored in a durable inbox and handed to a worker. The body is
+ * kept as the exact text received, so the worker validates the same bytes the signature covered.
+ *
+ * @example
+ * ```ts
+ * const job: SuperOfficeInboxJob = { id: 'Cust1/88f9…', body, event: 'sale.sold', tenant: 'Cust1', … }
+ * ```
+ */
+export interface SuperOfficeInboxJob {
+  /**
+   * A stable id from tenant and EventId, free of ':' (BullMQ refuses it in custom ids), so a
+   * redelivery of the same event is dropped by the queue. `undefined` when the body has no EventId.
+   */
+  id: string | undefined
+  /** The body as received (UTF-8 text). */
+  body: string
+  /** The event name. */
+  event: string
+  /** Which schema family the receiver validated it against. */
+  kind: SuperOfficeEventKind
+  /** The body's `ContextIdentifier`, trusted (the signature matched). */
+  tenant: string | undefined
+  /** The body's `EventId`. */
+  eventId: string | undefined
+  /** Index of the secret that matched, for rotation monitoring. */
+  secretIndex: number | undefined
+  /** `X-SuperOffice-Retry`, when SuperOffice said this delivery was a retry. */
+  retry: number | undefined
+  /** When the receiver took it in (ISO 8601). */
+  receivedAt: string
+}
+
+/**
+ * A durable store for verified deliveries (`@superoffice-webhooks/bullmq` is one): the pipeline
+ * answers 200 only once `enqueue` has resolved, and 500 `inbox_unavailable` when it rejects, so
+ * SuperOffice retries an event that was not stored.
+ *
+ * @example
+ * ```ts
+ * const inbox: SuperOfficeInbox = { enqueue: async (job) => { await db.insert(job) } }
+ * createSuperOfficeWebhooks({ secret, inbox })
+ * ```
+ */
+export interface SuperOfficeInbox {
+  /** Stores the job; a job whose `id` is already stored is dropped (a redelivery). */
+  enqueue(job: SuperOfficeInboxJob): Promise<unknown>
+}
+
+/**
+ * The inbox job id for a tenant and EventId: each part URI-encoded (so neither holds ':' or the
+ * '/' separator) and prefixed, so it is never a plain integer (BullMQ's own ids are).
+ *
+ * @example
+ * ```ts
+ * inboxJobId('Cust1', '88f91933-edce-4c1a-8ded-ade8e2f72434') // 'so/Cust1/88f91933-edce-4c1a-8ded-ade8e2f72434'
+ * ```
+ */
+export function inboxJobId(tenant: string | undefined, eventId: string): string {
+  return `so/${encodeURIComponent(tenant ?? '')}/${encodeURIComponent(eventId)}`
+}
+
+/** The job for a verified, validated event. */
+export function inboxJob(
+  rawBody: RawBody,
+  event: SuperOfficeAnyEvent,
+  kind: SuperOfficeEventKind,
+  secretIndex: number | undefined,
+  retry: number | undefined,
+): SuperOfficeInboxJob {
+  const tenant = typeof event.ContextIdentifier === 'string' ? event.ContextIdentifier : undefined
+  const eventId = typeof event.EventId === 'string' && event.EventId.length > 0 ? event.EventId : undefined
+  return {
+    id: eventId === undefined ? undefined : inboxJobId(tenant, eventId),
+    body: bodyText(rawBody),
+    event: event.Event,
+    kind,
+    tenant,
+    eventId,
+    secretIndex,
+    retry,
+    receivedAt: new Date().toISOString(),
+  }
+}
