@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { superOfficeEventNames } from '@superoffice-webhooks/core'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const cli = join(root, 'packages/testing/dist/cli.js')
+const cli = join(root, 'packages/cli/dist/cli.js')
 const secret = 'demo-secret'
 
 const port = await new Promise((resolve) => {

@@ -12,7 +12,7 @@ const hasRedis = spawnSync('redis-server', ['--version']).status === 0
 if (!hasRedis && process.env.CI) throw new Error('redis-server is missing; .ci/run installs it')
 
 test('the superoffice-webhooks CLI runs on this Node', () => {
-  const cli = join(root, 'packages/testing/dist/cli.js')
+  const cli = join(root, 'packages/cli/dist/cli.js')
   const events = spawnSync(process.execPath, [cli, 'events', '--json'], { encoding: 'utf8' })
   assert.equal(events.status, 0)
   assert.ok(JSON.parse(events.stdout).includes('sale.sold'))

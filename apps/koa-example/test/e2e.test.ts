@@ -6,3 +6,10 @@ runExampleAppContract({
   cwd: fileURLToPath(new URL('..', import.meta.url)),
   entry: 'dist/server.js',
 })
+
+runExampleAppContract({
+  name: 'koa-example',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: 'dist/server.js',
+  inbox: true,
+})

@@ -15,6 +15,15 @@ import { SalesService } from './sales.service'
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
         secret: config.getOrThrow<string>('SUPEROFFICE_WEBHOOK_SECRET'),
+        // Inbox mode (REDIS_URL and SUPEROFFICE_INBOX=bullmq): deliveries are queued in BullMQ and
+        // answered once stored; the @OnSuperOfficeEvent handlers run in this app's worker
+        // (SUPEROFFICE_WORKER=0 for a receiver-only instance).
+        ...(config.get<string>('SUPEROFFICE_INBOX') === 'bullmq'
+          ? {
+              inbox: { connection: config.getOrThrow<string>('REDIS_URL') },
+              worker: config.get<string>('SUPEROFFICE_WORKER') !== '0',
+            }
+          : {}),
       }),
     }),
   ],

@@ -12,3 +12,11 @@ runExampleAppContract({
     /\* -> EventLogService\.log\(\)/,
   ],
 })
+
+runExampleAppContract({
+  name: 'nestjs-example',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: 'dist/main.js',
+  startupLines: [/inbox worker started/],
+  inbox: true,
+})

@@ -4,3 +4,5 @@ export const SUPEROFFICE_WEBHOOKS = Symbol.for('@superoffice-webhooks/nestjs:web
 export const ON_SUPEROFFICE_EVENT = '@superoffice-webhooks/nestjs:on-event'
 /** Where the route is mounted unless `path` says otherwise (after the global prefix). */
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/superoffice'
+/** Injection token of the inbox the module created or was given (`inbox` option), if any. */
+export const SUPEROFFICE_INBOX = Symbol.for('@superoffice-webhooks/nestjs:inbox')

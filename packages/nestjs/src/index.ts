@@ -1,8 +1,9 @@
-export { DEFAULT_WEBHOOK_PATH, ON_SUPEROFFICE_EVENT, SUPEROFFICE_WEBHOOKS } from './constants.js'
+export { DEFAULT_WEBHOOK_PATH, ON_SUPEROFFICE_EVENT, SUPEROFFICE_INBOX, SUPEROFFICE_WEBHOOKS } from './constants.js'
 export { OnSuperOfficeEvent } from './on-superoffice-event.decorator.js'
 export { InjectSuperOfficeWebhooks, SuperOfficeWebhooksModule } from './superoffice-webhooks.module.js'
 export {
   SUPEROFFICE_WEBHOOKS_OPTIONS,
+  type SuperOfficeNestInboxOptions,
   type SuperOfficeWebhooksModuleExtras,
   type SuperOfficeWebhooksModuleOptions,
 } from './superoffice-webhooks.module-definition.js'

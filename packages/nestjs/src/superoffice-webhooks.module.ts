@@ -1,8 +1,9 @@
 import { Inject, Logger, Module } from '@nestjs/common'
 import { DiscoveryModule } from '@nestjs/core'
-import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { SUPEROFFICE_WEBHOOKS } from './constants.js'
+import { createSuperOfficeWebhooks, type SuperOfficeInbox, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { SUPEROFFICE_INBOX, SUPEROFFICE_WEBHOOKS } from './constants.js'
 import { SuperOfficeWebhooksExplorer } from './superoffice-webhooks.explorer.js'
+import { resolveInbox, SuperOfficeInboxRunner } from './superoffice-webhooks.inbox.js'
 import {
   SUPEROFFICE_WEBHOOKS_OPTIONS,
   SuperOfficeWebhooksConfigurableModule,
@@ -40,13 +41,22 @@ const logger = new Logger('SuperOfficeWebhooks')
   imports: [DiscoveryModule],
   providers: [
     {
-      provide: SUPEROFFICE_WEBHOOKS,
+      provide: SUPEROFFICE_INBOX,
       inject: [SUPEROFFICE_WEBHOOKS_OPTIONS],
-      useFactory: (options: SuperOfficeWebhooksModuleOptions): SuperOfficeWebhooks => {
-        const { webhooks, ...rest } = options
+      useFactory: (options: SuperOfficeWebhooksModuleOptions) => resolveInbox(options.inbox),
+    },
+    {
+      provide: SUPEROFFICE_WEBHOOKS,
+      inject: [SUPEROFFICE_WEBHOOKS_OPTIONS, SUPEROFFICE_INBOX],
+      useFactory: (
+        options: SuperOfficeWebhooksModuleOptions,
+        inbox: SuperOfficeInbox | undefined,
+      ): SuperOfficeWebhooks => {
+        const { webhooks, inbox: _inbox, worker: _worker, ...rest } = options
         if (webhooks) return webhooks
         return createSuperOfficeWebhooks({
           ...rest,
+          ...(inbox ? { inbox } : {}),
           logger: {
             warn: (message) => logger.warn(message),
             error: (message, cause) => logger.error(message, cause instanceof Error ? cause.stack : undefined),
@@ -55,8 +65,9 @@ const logger = new Logger('SuperOfficeWebhooks')
       },
     },
     SuperOfficeWebhooksExplorer,
+    SuperOfficeInboxRunner,
   ],
-  exports: [SUPEROFFICE_WEBHOOKS],
+  exports: [SUPEROFFICE_WEBHOOKS, SUPEROFFICE_INBOX],
 })
 export class SuperOfficeWebhooksModule extends SuperOfficeWebhooksConfigurableModule {}
 

@@ -1,121 +1,25 @@
 import { readFileSync } from 'node:fs'
-import { type ParseArgsConfig, parseArgs, styleText } from 'node:util'
 import {
   type SuperOfficeEventName,
   signPayload,
   superOfficeEventNames,
   verifySignatureSync,
 } from '@superoffice-webhooks/core'
-import { createTestEvent } from './events.js'
-import { signedPayload } from './request.js'
-
-// From the package's own package.json (dist/cli.js sits one folder below it), so it never drifts.
-const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version
-const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const
-
-const HELP = `superoffice-webhooks: try SuperOffice webhook endpoints and signatures without a tenant
-
-Usage:
-  superoffice-webhooks send <url> --event <name> [--secret S] [--tenant T] [--key N]
-                            [--repeat N] [--concurrency C] [--timeout MS] [--json]
-  superoffice-webhooks send <url> --file <body.json> [--secret S] [--repeat N] ...
-  superoffice-webhooks sign [--secret S] < body.json
-  superoffice-webhooks verify [--secret S] --signature <base64> < body.json
-  superoffice-webhooks events [--json]
-
-Options:
-  --secret S        the webhook secret (default: $SUPEROFFICE_WEBHOOK_SECRET); send without it
-                    posts unsigned requests
-  --event NAME      build a fresh, valid event of this type (see 'events'); list and custom
-                    names work too
-  --file PATH       post this body byte for byte (use - for standard input)
-  --tenant T        ContextIdentifier of built events (default Cust12345)
-  --key N           PrimaryKey of built events
-  --repeat N        send N requests (fresh EventIds with --event; the same bytes with --file)
-  --concurrency C   requests in flight at once (default 1)
-  --timeout MS      per request (default 10000)
-  --json            machine-readable output
-  --no-color        plain output (also NO_COLOR=1)
-
-Exit codes: 0 all answered 200 / signature valid; 1 some answer was not 200 / signature invalid;
-2 bad arguments; 3 the URL could not be reached.`
-
-class UsageError extends Error {}
-
-// styleText decides per stream: colour only on a terminal, and NO_COLOR, FORCE_COLOR and
-// NODE_DISABLE_COLORS are honoured, so stderr is judged by stderr, not by stdout.
-type Format = Parameters<typeof styleText>[0]
-const noColor = process.argv.includes('--no-color')
-const paint =
-  (format: Format, stream: NodeJS.WriteStream = process.stdout) =>
-  (text: string) =>
-    noColor ? text : styleText(format, text, { stream })
-const green = paint('green')
-const red = paint('red')
-const yellow = paint('yellow')
-const dim = paint('dim')
-const errRed = paint('red', process.stderr)
-const errDim = paint('dim', process.stderr)
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(HELP)
-    return command === undefined ? EXIT.usage : EXIT.ok
-  }
-  if (command === '--version' || command === '-v') {
-    console.log(VERSION)
-    return EXIT.ok
-  }
-  switch (command) {
-    case 'send':
-      return send(rest)
-    case 'sign':
-      return sign(rest)
-    case 'verify':
-      return verify(rest)
-    case 'events':
-      return events(rest)
-    default:
-      throw new UsageError(`unknown command '${command}'. Commands: send, sign, verify, events.`)
-  }
-}
-
-type CommonOptions = { json: { type: 'boolean' }; 'no-color': { type: 'boolean' } }
-
-function parse<const T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, json: { type: 'boolean' }, 'no-color': { type: 'boolean' } } as T & CommonOptions,
-      allowPositionals: true,
-      strict: true,
-    })
-  } catch (error) {
-    throw new UsageError((error as Error).message)
-  }
-}
-
-function secretFrom(value: unknown, required: boolean): string | undefined {
-  const secret = typeof value === 'string' ? value : process.env.SUPEROFFICE_WEBHOOK_SECRET
-  if (required && !secret) throw new UsageError('no secret: pass --secret or set SUPEROFFICE_WEBHOOK_SECRET.')
-  return secret || undefined
-}
-
-function positiveInt(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`--${name} must be a whole number of at least 1, not '${value}'.`)
-  return n
-}
-
-async function readStdin(): Promise<Buffer> {
-  if (process.stdin.isTTY) throw new UsageError('pipe the body on standard input, e.g. < body.json')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-}
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import {
+  dim,
+  EXIT,
+  errDim,
+  errRed,
+  green,
+  parse,
+  positiveInt,
+  readStdin,
+  red,
+  secretFrom,
+  UsageError,
+  yellow,
+} from './common.js'
 
 interface SendResult {
   n: number
@@ -127,7 +31,7 @@ interface SendResult {
   error?: string
 }
 
-async function send(args: string[]): Promise<number> {
+export async function send(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     event: { type: 'string' },
     file: { type: 'string' },
@@ -276,7 +180,7 @@ function describeFetchError(error: unknown, timeout: number): string {
   return err.cause?.code ?? err.cause?.message ?? err.message ?? String(error)
 }
 
-async function sign(args: string[]): Promise<number> {
+export async function sign(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { secret: { type: 'string' } })
   if (positionals.length > 0)
     throw new UsageError(`sign reads the body from standard input; unexpected '${positionals[0]}'.`)
@@ -288,7 +192,7 @@ async function sign(args: string[]): Promise<number> {
   return EXIT.ok
 }
 
-async function verify(args: string[]): Promise<number> {
+export async function verify(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { secret: { type: 'string' }, signature: { type: 'string' } })
   if (positionals.length > 0)
     throw new UsageError(`verify reads the body from standard input; unexpected '${positionals[0]}'.`)
@@ -332,7 +236,7 @@ function explainMismatch(body: Buffer, signature: string, secret: string): strin
   return 'it was made from other bytes or with another secret.'
 }
 
-function events(args: string[]): number {
+export function events(args: string[]): number {
   const { values, positionals } = parse(args, {})
   if (positionals.length > 0) throw new UsageError(`events takes no arguments; unexpected '${positionals[0]}'.`)
   const names: SuperOfficeEventName[] = [...superOfficeEventNames]
@@ -340,18 +244,3 @@ function events(args: string[]): number {
   else console.log(names.join('\n'))
   return EXIT.ok
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`${errRed('error')}: ${error.message}\nRun 'superoffice-webhooks --help' for usage.`)
-      process.exitCode = EXIT.usage
-    } else {
-      console.error(error)
-      process.exitCode = EXIT.failed
-    }
-  },
-)

@@ -1,0 +1,86 @@
+import { EXIT, errRed, UsageError, VERSION } from './common.js'
+import { events, send, sign, verify } from './endpoint.js'
+import { inbox } from './inbox.js'
+import { simulate } from './simulate.js'
+
+const HELP = `superoffice-webhooks: try SuperOffice webhook endpoints, signatures and inboxes
+
+Usage:
+  superoffice-webhooks send <url> --event <name> [--secret S] [--tenant T] [--key N]
+                            [--repeat N] [--concurrency C] [--timeout MS] [--json]
+  superoffice-webhooks send <url> --file <body.json> [--secret S] [--repeat N] ...
+  superoffice-webhooks simulate <url> [--secret S] [--rate 5] [--duration 60s | --events N]
+                            [--threads 4] [--json]
+  superoffice-webhooks sign [--secret S] < body.json
+  superoffice-webhooks verify [--secret S] --signature <base64> < body.json
+  superoffice-webhooks events [--json]
+  superoffice-webhooks inbox stats|failed|retry [--redis URL] [--queue NAME] [--all | --id ID]
+                            [--limit N] [--json]
+
+Options:
+  --secret S        the webhook secret (default: $SUPEROFFICE_WEBHOOK_SECRET); send without it
+                    posts unsigned requests
+  --event NAME      build a fresh, valid event of this type (see 'events'); list and custom
+                    names work too
+  --file PATH       post this body byte for byte (use - for standard input)
+  --tenant T        ContextIdentifier of built events (default Cust12345)
+  --key N           PrimaryKey of built events
+  --repeat N        send N requests (fresh EventIds with --event; the same bytes with --file)
+  --concurrency C   requests in flight at once (default 1)
+  --timeout MS      per request (default 10000)
+  --rate R          simulate: events per second (default 5)
+  --duration D      simulate: how long to send (60s, 2m; default 10s); --events N instead
+  --threads T       simulate: requests in flight at once, as SuperOffice's senders (default 4)
+  --redis URL       inbox: the BullMQ inbox's Redis (default: $REDIS_URL)
+  --queue NAME      inbox: the queue name (default superoffice-webhooks)
+  --json            machine-readable output
+  --no-color        plain output (also NO_COLOR=1)
+
+simulate sends the way SuperOffice documents: 3 attempts per event (after 1 s and 4 s), then the
+event is dropped; 9 consecutive failed attempts set the webhook to TooManyErrors.
+
+Exit codes: 0 all answered 200 / valid / done; 1 some answer was not 200, an event was lost or the
+webhook would be disabled / invalid; 2 bad arguments; 3 the URL or Redis could not be reached.`
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(HELP)
+    return command === undefined ? EXIT.usage : EXIT.ok
+  }
+  if (command === '--version' || command === '-v') {
+    console.log(VERSION)
+    return EXIT.ok
+  }
+  switch (command) {
+    case 'send':
+      return send(rest)
+    case 'simulate':
+      return simulate(rest)
+    case 'sign':
+      return sign(rest)
+    case 'verify':
+      return verify(rest)
+    case 'events':
+      return events(rest)
+    case 'inbox':
+      return inbox(rest)
+    default:
+      throw new UsageError(`unknown command '${command}'. Commands: send, simulate, sign, verify, events, inbox.`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(`${errRed('error')}: ${error.message}\nRun 'superoffice-webhooks --help' for usage.`)
+      process.exitCode = EXIT.usage
+    } else {
+      console.error(error)
+      process.exitCode = EXIT.failed
+    }
+  },
+)

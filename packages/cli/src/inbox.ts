@@ -1,0 +1,80 @@
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { dim, EXIT, green, parse, positiveInt, red, UsageError } from './common.js'
+
+/** `inbox stats|failed|retry`: the dead letters of a BullMQ inbox, against its Redis. */
+export async function inbox(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    redis: { type: 'string' },
+    queue: { type: 'string' },
+    prefix: { type: 'string' },
+    all: { type: 'boolean' },
+    id: { type: 'string' },
+    limit: { type: 'string' },
+    timeout: { type: 'string' },
+  })
+  const [action, ...extra] = positionals
+  if (action !== 'stats' && action !== 'failed' && action !== 'retry') {
+    throw new UsageError('inbox needs an action: inbox stats | inbox failed | inbox retry (--all | --id <job id>).')
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'.`)
+  const url = values.redis ?? process.env.REDIS_URL
+  if (!url) throw new UsageError('no Redis: pass --redis redis://host:6379 or set REDIS_URL.')
+  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`'${url}' is not a redis:// URL.`)
+  if (action === 'retry' && !values.all === (values.id === undefined)) {
+    throw new UsageError('inbox retry needs exactly one of --all or --id <job id>.')
+  }
+  const limit = positiveInt(values.limit, 'limit', 20)
+  const timeout = positiveInt(values.timeout, 'timeout', 5000)
+  const json = values.json === true
+
+  const queue = createBullMQInbox({
+    connection: url,
+    ...(values.queue ? { queueName: values.queue } : {}),
+    ...(values.prefix ? { prefix: values.prefix } : {}),
+  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const unreachable = new Promise<'unreachable'>((resolve) => {
+    timer = setTimeout(() => resolve('unreachable'), timeout)
+  })
+  try {
+    const run = async (): Promise<number> => {
+      if (action === 'stats') {
+        const stats = await queue.stats()
+        if (json) console.log(JSON.stringify(stats))
+        else {
+          const failed = stats.failed > 0 ? red(String(stats.failed)) : green('0')
+          console.log(
+            `waiting ${stats.waiting}  active ${stats.active}  delayed ${stats.delayed}  completed ${stats.completed}  failed ${failed}`,
+          )
+        }
+        return EXIT.ok
+      }
+      if (action === 'failed') {
+        const jobs = await queue.failed({ limit })
+        if (json) console.log(JSON.stringify(jobs))
+        else if (jobs.length === 0) console.log(green('no failed jobs'))
+        else {
+          for (const job of jobs) {
+            console.log(`${job.id}  ${job.event}  ${dim(`attempts=${job.attempts} at=${job.failedAt ?? '-'}`)}`)
+            console.log(`  ${red(job.failedReason)}`)
+          }
+        }
+        return EXIT.ok
+      }
+      const retried = await queue.retry(values.all ? { all: true } : { id: values.id as string })
+      if (json) console.log(JSON.stringify({ retried }))
+      else console.log(retried > 0 ? green(`${retried} job(s) back in the queue`) : red('no such failed job'))
+      return retried > 0 ? EXIT.ok : EXIT.failed
+    }
+    const result = await Promise.race([run(), unreachable])
+    if (result === 'unreachable') {
+      console.error(`${red('error')}: Redis at ${url} did not answer within ${timeout} ms.`)
+      return EXIT.unreachable
+    }
+    return result
+  } finally {
+    clearTimeout(timer)
+    // Closing waits for a connection that may never come; do not let it hold the process.
+    void queue.close().catch(() => {})
+  }
+}

@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { freePort, hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
+import { createTestEvent } from '@superoffice-webhooks/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const secret = 'cli-secret'
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    child.stdin.end()
+  })
+}
+
+async function receiver(failing: boolean) {
+  const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
+  webhooks.onAny(() => {
+    if (failing) throw new Error('downstream down')
+  })
+  const server = createServer(async (req, res) => {
+    const answer = await webhooks.handle({ rawBody: await readRawBody(req, { limit: 1 << 20 }), headers: req.headers })
+    res.writeHead(answer.status, answer.headers).end(JSON.stringify(answer.body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  }
+}
+
+describe('superoffice-webhooks simulate', () => {
+  it('a healthy receiver: every event delivered, webhook Active, exit 0', async () => {
+    const app = await receiver(false)
+    try {
+      const { code, stdout } = await run([
+        'simulate',
+        app.url,
+        '--secret',
+        secret,
+        '--rate',
+        '50',
+        '--events',
+        '20',
+        '--json',
+      ])
+      expect(code).toBe(0)
+      expect(JSON.parse(stdout)).toMatchObject({ events: 20, delivered: 20, discarded: 0, state: 'Active' })
+    } finally {
+      await app.close()
+    }
+  })
+
+  it('a receiver whose handler fails: SuperOffice would discard events and disable the webhook, exit 1', async () => {
+    const app = await receiver(true)
+    try {
+      const { code, stdout } = await run(['simulate', app.url, '--secret', secret, '--rate', '20', '--events', '10'])
+      expect(code).toBe(1)
+      expect(stdout).toMatch(/webhook\s+TooManyErrors/)
+      expect(stdout).toMatch(/delivered\s+0/)
+    } finally {
+      await app.close()
+    }
+  }, 20_000)
+
+  it('exit 2 for a bad duration, exit 3 when nothing answers', async () => {
+    expect((await run(['simulate', 'http://127.0.0.1:9/', '--duration', 'soon'])).code).toBe(2)
+    const port = await freePort()
+    const { code } = await run(['simulate', `http://127.0.0.1:${port}/`, '--events', '1', '--secret', secret])
+    expect(code).toBe(3)
+  }, 20_000)
+})
+
+describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
+  let redis: TestRedisServer
+  beforeAll(async () => {
+    redis = await startRedisServer()
+  })
+  afterAll(async () => {
+    await redis?.stop()
+  })
+
+  it('stats, failed and retry against a real inbox', async () => {
+    const inbox = createBullMQInbox({ connection: redis.url, attempts: 1 })
+    const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
+    let down = true
+    webhooks.onAny(() => {
+      if (down) throw new Error('crm down')
+    })
+    const worker = inbox.work(webhooks)
+    try {
+      const events = [createTestEvent('sale.sold'), createTestEvent('contact.created')]
+      for (const event of events) {
+        await inbox.enqueue({
+          id: `so/Cust12345/${event.EventId}`,
+          body: JSON.stringify(event),
+          event: event.Event,
+          kind: 'known',
+          tenant: 'Cust12345',
+          eventId: event.EventId,
+          secretIndex: 0,
+          retry: undefined,
+          receivedAt: new Date().toISOString(),
+        })
+      }
+      const env = { REDIS_URL: redis.url }
+      for (let i = 0; i < 50 && (await inbox.stats()).failed < 2; i++) await new Promise((r) => setTimeout(r, 100))
+
+      const stats = await run(['inbox', 'stats', '--json'], env)
+      expect(stats.code).toBe(0)
+      expect(JSON.parse(stats.stdout)).toMatchObject({ failed: 2, completed: 0 })
+
+      const failed = await run(['inbox', 'failed'], env)
+      expect(failed.stdout).toContain(`so/Cust12345/${events[0]?.EventId}`)
+      expect(failed.stdout).toContain('sale.sold')
+
+      down = false
+      const one = await run(['inbox', 'retry', '--id', `so/Cust12345/${events[0]?.EventId}`, '--json'], env)
+      expect(JSON.parse(one.stdout)).toEqual({ retried: 1 })
+      expect((await run(['inbox', 'retry', '--id', 'so/none/none'], env)).code).toBe(1)
+      const all = await run(['inbox', 'retry', '--all', '--redis', redis.url])
+      expect(all.code).toBe(0)
+      for (let i = 0; i < 50 && (await inbox.stats()).completed < 2; i++) await new Promise((r) => setTimeout(r, 100))
+      expect(await inbox.stats()).toMatchObject({ completed: 2, failed: 0 })
+    } finally {
+      await worker.close()
+      await inbox.close()
+    }
+  }, 30_000)
+
+  it('exit 2 without a Redis URL or action, exit 3 when Redis does not answer', async () => {
+    expect((await run(['inbox', 'stats'], { REDIS_URL: '' })).code).toBe(2)
+    expect((await run(['inbox', 'purge', '--redis', redis.url])).code).toBe(2)
+    expect((await run(['inbox', 'retry', '--redis', redis.url])).code).toBe(2)
+    const port = await freePort()
+    const down = await run(['inbox', 'stats', '--redis', `redis://127.0.0.1:${port}`, '--timeout', '1000'])
+    expect(down.code).toBe(3)
+    expect(down.stderr).toMatch(/did not answer/)
+  }, 20_000)
+})
