@@ -27,14 +27,19 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const files = execFileSync('tar', ['-tzf', join(out, tarball)], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean)
+  // Every file the exports map and bin name, besides README, LICENSE and package.json.
+  const named = new Set()
+  const collect = (value) => {
+    if (typeof value === 'string') {
+      if (value.startsWith('./dist/')) named.add(value.slice(2))
+    } else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v)
+  }
+  collect(pkg.exports)
   const wanted = [
     'package/README.md',
     'package/LICENSE',
     'package/package.json',
-    'package/dist/index.js',
-    'package/dist/index.cjs',
-    'package/dist/index.d.ts',
-    'package/dist/index.d.cts',
+    ...[...named].map((f) => `package/${f}`),
   ]
   for (const bin of Object.values(pkg.bin ?? {})) wanted.push(`package/${bin.replace(/^\.\//, '')}`)
   for (const file of wanted)

@@ -19,6 +19,10 @@ export interface HostileCase {
 
 export function buildHostileCases(): HostileCase[] {
   const nested = Buffer.from(`${'['.repeat(500_000)}${']'.repeat(500_000)}`)
+  // The worst case for the tenant scan: the key is there, at the very end, after 1 MiB of nesting.
+  const nestedWithKey = Buffer.from(
+    `{"x":${'['.repeat(480_000)}${']'.repeat(480_000)},"ContextIdentifier":"Cust12345"}`,
+  )
   const forged = { 'x-superoffice-signature': `${'A'.repeat(43)}=` }
   const tenant = 'Cust12345'
   const stat = createSuperOfficeWebhooks({ secret: SECRET, logger: false })
@@ -44,6 +48,10 @@ export function buildHostileCases(): HostileCase[] {
     {
       name: `unsigned ${Math.round(nested.byteLength / 1024)} KiB of nested arrays, secret resolver (401)`,
       run: () => expect(resolved.handle({ rawBody: nested, headers: forged }), 401),
+    },
+    {
+      name: `unsigned ${Math.round(nestedWithKey.byteLength / 1024)} KiB, ContextIdentifier after the nesting, secret resolver (401)`,
+      run: () => expect(resolved.handle({ rawBody: nestedWithKey, headers: forged }), 401),
     },
     {
       name: `signed ${Math.round(odd.byteLength / 1024)} KiB sale.deleted, 60,000 Values of the wrong type (200)`,

@@ -3,6 +3,7 @@
 import { cpus } from 'node:os'
 import { benchHostile, formatHostile } from './hostile.ts'
 import { benchHttp, formatHttp } from './http.ts'
+import { benchInbox, formatInbox } from './inbox.ts'
 import { benchMemory, formatMemory } from './memory.ts'
 import { benchPipeline, formatPipeline } from './pipeline.ts'
 
@@ -17,6 +18,9 @@ console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
 
 console.log('\n## HTTP per adapter (autocannon on loopback; server CPU per request from the server process)\n')
 console.log(formatHttp(await benchHttp({ durationSeconds: quick ? 1 : 5 })))
+
+console.log('\n## Durable inbox (BullMQ on a local redis-server) against the in-memory pipeline\n')
+console.log(formatInbox(await benchInbox({ events: quick ? 500 : 5000 })))
 
 console.log('\n## Memory of the in-memory dedupe store\n')
 console.log(formatMemory(benchMemory({ events: quick ? 200_000 : 1_000_000 })))

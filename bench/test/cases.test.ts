@@ -33,3 +33,12 @@ describe('benchmark cases do real work', () => {
     expect(row.size).toBe(10_000)
   })
 })
+
+describe('the inbox benchmark', () => {
+  it('runs against its own redis-server: every answer 200, the worker drains the queue', async () => {
+    const { benchInbox } = await import('../src/inbox.ts')
+    const result = await benchInbox({ events: 64 })
+    expect(result.answers.map((r) => r.name)).toHaveLength(2)
+    expect(result.worker.every((w) => w.eventsPerSecond > 0)).toBe(true)
+  }, 60_000)
+})

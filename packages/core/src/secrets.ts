@@ -125,6 +125,8 @@ const BACKSLASH = 0x5c
  */
 export function readTopLevelString(rawBody: RawBody, quotedKey: Uint8Array): string | undefined {
   const bytes = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody
+  // A native search first: a body without the key at all (a flood of junk) costs no byte loop.
+  if (hasBuffer && toBuffer(bytes).indexOf(quotedKey) === -1) return undefined
   const n = bytes.length
   let depth = 0
   let i = 0
@@ -158,6 +160,10 @@ export function readTopLevelString(rawBody: RawBody, quotedKey: Uint8Array): str
   }
   return undefined
 }
+
+const hasBuffer = typeof Buffer === 'function'
+const toBuffer = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 
 /** Index just past the closing quote of a string whose content starts at `i`, or -1. */
 function skipString(bytes: Uint8Array, i: number): number {

@@ -9,8 +9,13 @@ it("respond: 'after-claim' answers 200 over HTTP before a slow handler ends; its
   const errors: string[] = []
   webhooks.onError((error) => void errors.push(error.code))
   let finished = false
+  // The handler waits until the test has its answer: the order is checked, not a duration.
+  let release = () => {}
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
   webhooks.on('sale.sold', async () => {
-    await new Promise((r) => setTimeout(r, 400))
+    await gate
     finished = true
     throw new Error('the ERP was down')
   })
@@ -19,12 +24,11 @@ it("respond: 'after-claim' answers 200 over HTTP before a slow handler ends; its
   try {
     const { body, headers } = signedPayload(createTestEvent('sale.sold'), { secret: 's' })
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/webhooks/superoffice`
-    const started = Date.now()
     const response = await fetch(url, { method: 'POST', body, headers })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ ok: true, deferred: true })
-    expect(Date.now() - started).toBeLessThan(400)
     expect(finished).toBe(false)
+    release()
     await webhooks.drain()
     expect(finished).toBe(true)
     expect(errors).toEqual(['handler_failed'])
