@@ -2,8 +2,9 @@ import { EXIT, errRed, UsageError, VERSION } from './common.js'
 import { events, send, sign, verify } from './endpoint.js'
 import { inbox } from './inbox.js'
 import { simulate } from './simulate.js'
+import { webhooks } from './webhooks.js'
 
-const HELP = `superoffice-webhooks: try SuperOffice webhook endpoints, signatures and inboxes
+const HELP = `superoffice-webhooks: try SuperOffice webhook endpoints, signatures and inboxes; manage webhooks
 
 Usage:
   superoffice-webhooks send <url> --event <name> [--secret S] [--tenant T] [--key N]
@@ -16,6 +17,13 @@ Usage:
   superoffice-webhooks events [--json]
   superoffice-webhooks inbox stats|failed|retry [--redis URL] [--queue NAME] [--all | --id ID]
                             [--limit N] [--json]
+  superoffice-webhooks webhooks list [--name N] [--event E] [--status S]
+  superoffice-webhooks webhooks get|delete|test|last-error|restart <id>
+  superoffice-webhooks webhooks create|ensure --name N --url U --event E [--event …] [--secret S]
+                            [--header name=value]
+  superoffice-webhooks webhooks update <id> [--name N] [--url U] [--event E] [--secret S] [--state S]
+  superoffice-webhooks webhooks signal <event> <primaryKey>
+  superoffice-webhooks webhooks watch [--interval 60] [--restart] [--once]
 
 Options:
   --secret S        the webhook secret (default: $SUPEROFFICE_WEBHOOK_SECRET); send without it
@@ -33,6 +41,8 @@ Options:
   --threads T       simulate: requests in flight at once, as SuperOffice's senders (default 4)
   --redis URL       inbox: the BullMQ inbox's Redis (default: $REDIS_URL)
   --queue NAME      inbox: the queue name (default superoffice-webhooks)
+  --api URL         webhooks: the tenant's API base (default: $SUPEROFFICE_API_URL)
+  --token T         webhooks: an access token (default: $SUPEROFFICE_ACCESS_TOKEN)
   --json            machine-readable output
   --no-color        plain output (also NO_COLOR=1)
 
@@ -40,7 +50,8 @@ simulate sends the way SuperOffice documents: 3 attempts per event (after 1 s an
 event is dropped; 9 consecutive failed attempts set the webhook to TooManyErrors.
 
 Exit codes: 0 all answered 200 / valid / done; 1 some answer was not 200, an event was lost or the
-webhook would be disabled / invalid; 2 bad arguments; 3 the URL or Redis could not be reached.`
+webhook would be disabled / invalid; 2 bad arguments; 3 the URL, Redis or SuperOffice's API could not be reached. webhooks: 1 when SuperOffice refused
+(its message is printed), e.g. a create whose test call did not get 200.`
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -65,8 +76,12 @@ async function main(argv: string[]): Promise<number> {
       return events(rest)
     case 'inbox':
       return inbox(rest)
+    case 'webhooks':
+      return webhooks(rest)
     default:
-      throw new UsageError(`unknown command '${command}'. Commands: send, simulate, sign, verify, events, inbox.`)
+      throw new UsageError(
+        `unknown command '${command}'. Commands: send, simulate, sign, verify, events, inbox, webhooks.`,
+      )
   }
 }
 

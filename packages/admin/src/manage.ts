@@ -1,0 +1,217 @@
+import type {
+  SuperOfficeWebhook,
+  SuperOfficeWebhookClient,
+  SuperOfficeWebhookInput,
+  SuperOfficeWebhookState,
+} from './client.js'
+
+/**
+ * What {@link ensureWebhook} makes sure of.
+ *
+ * @example
+ * ```ts
+ * const spec: EnsureWebhookOptions = { name: 'crm-sync', targetUrl, events: ['sale.sold'], secret }
+ * ```
+ */
+export interface EnsureWebhookOptions {
+  /** The webhook's name: the key it is found by. */
+  name: string
+  targetUrl: string
+  events: string[]
+  secret: string
+  /** Custom headers sent with every delivery. */
+  headers?: Record<string, string>
+  /** Custom properties injected into every body. */
+  properties?: Record<string, unknown>
+}
+
+/**
+ * What {@link ensureWebhook} did.
+ *
+ * @example
+ * ```ts
+ * const { action, webhook } = await ensureWebhook(client, spec) // action: 'created' | 'updated' | 'unchanged'
+ * ```
+ */
+export interface EnsureWebhookResult {
+  action: 'created' | 'updated' | 'unchanged'
+  webhook: SuperOfficeWebhook
+}
+
+const sameSet = (a: readonly string[] | null | undefined, b: readonly string[]) =>
+  (a ?? []).length === b.length && [...(a ?? [])].sort().join('\n') === [...b].sort().join('\n')
+const sameRecord = (a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | undefined) =>
+  JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort())
+
+/**
+ * Creates the webhook named `name`, or updates it when its target, events, secret, headers or
+ * properties differ, or when it is not `Active`; leaves it alone otherwise. Idempotent: for
+ * deployment scripts and app start-up. Saving makes SuperOffice post a signed `test` event to the
+ * target, so the receiver must be up (and accept the secret) first.
+ *
+ * @example
+ * ```ts
+ * import { createSuperOfficeWebhookClient, ensureWebhook } from '@superoffice-webhooks/admin'
+ *
+ * await ensureWebhook(client, {
+ *   name: 'crm-sync',
+ *   targetUrl: 'https://crm-sync.example.com/webhooks/superoffice',
+ *   events: ['sale.sold', 'contact.changed'],
+ *   secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!,
+ * })
+ * ```
+ */
+export async function ensureWebhook(
+  client: SuperOfficeWebhookClient,
+  options: EnsureWebhookOptions,
+): Promise<EnsureWebhookResult> {
+  const wanted: SuperOfficeWebhookInput = {
+    Name: options.name,
+    TargetUrl: options.targetUrl,
+    Events: options.events,
+    Secret: options.secret,
+    State: 'Active',
+    Type: 'webhook',
+    ...(options.headers ? { Headers: options.headers } : {}),
+    ...(options.properties ? { Properties: options.properties } : {}),
+  }
+  // nameFilter narrows on SuperOffice's side; the exact match is checked here.
+  const existing = (await client.list({ nameFilter: options.name })).find((w) => w.Name === options.name)
+  if (!existing) return { action: 'created', webhook: await client.create(wanted) }
+  const unchanged =
+    existing.TargetUrl === options.targetUrl &&
+    sameSet(existing.Events, options.events) &&
+    (existing.Secret === undefined || existing.Secret === options.secret) &&
+    existing.State === 'Active' &&
+    (options.headers === undefined || sameRecord(existing.Headers, options.headers)) &&
+    (options.properties === undefined || sameRecord(existing.Properties, options.properties))
+  if (unchanged) return { action: 'unchanged', webhook: existing }
+  return { action: 'updated', webhook: await client.update(existing.WebhookId, { ...existing, ...wanted }) }
+}
+
+/**
+ * A change the watchdog noticed.
+ *
+ * @example
+ * ```ts
+ * watchWebhooks(client, { onStateChange: (c) => alert(`${c.webhook.Name}: ${c.state} (${c.lastError})`) })
+ * ```
+ */
+export interface WebhookStateChange {
+  webhook: SuperOfficeWebhook
+  /** The state at the previous check (`undefined` on the first). */
+  previous: SuperOfficeWebhookState | undefined
+  state: SuperOfficeWebhookState
+  /** `ConsecutiveErrors` when SuperOffice reports it. */
+  consecutiveErrors: number | undefined
+  /** What SuperOffice recorded of the last failure ('' when none). */
+  lastError: string
+  /** Why it is reported: the state changed, or consecutive errors are rising. */
+  reason: 'state' | 'errors'
+  /** Set when the watchdog set the webhook back to `Active`. */
+  restarted?: boolean
+}
+
+/**
+ * Options of {@link watchWebhooks}.
+ *
+ * @example
+ * ```ts
+ * const options: WatchWebhooksOptions = { intervalMs: 60_000, restart: true, filter: { nameFilter: 'crm-sync' } }
+ * ```
+ */
+export interface WatchWebhooksOptions {
+  /** How often to look. Default 60 s. */
+  intervalMs?: number
+  /** Set webhooks in `TooManyErrors` back to `Active`. Default false (report only). */
+  restart?: boolean
+  /** Which webhooks to watch. Default all. */
+  filter?: { nameFilter?: string; eventFilter?: string }
+  /** Told about every change (and whether it was restarted). */
+  onStateChange?: (change: WebhookStateChange) => unknown
+  /** Told when a check itself fails (SuperOffice unreachable…). Default: ignored until the next check. */
+  onError?: (error: unknown) => unknown
+}
+
+/**
+ * A running watchdog.
+ *
+ * @example
+ * ```ts
+ * const watchdog = watchWebhooks(client, { restart: true })
+ * process.on('SIGTERM', () => watchdog.stop())
+ * ```
+ */
+export interface WebhookWatchdog {
+  /** Runs one check now and resolves with what it reported. */
+  check(): Promise<WebhookStateChange[]>
+  /** Stops the timer. */
+  stop(): void
+}
+
+/**
+ * Watches webhooks for `TooManyErrors` (nine consecutive failed deliveries, after which SuperOffice
+ * sends nothing) and for rising `ConsecutiveErrors`, reports each change with SuperOffice's
+ * `LastError`, and, with `restart: true`, sets the webhook back to `Active`: in SuperOffice's
+ * words, managing the webhook state is the receiver's job.
+ *
+ * @example
+ * ```ts
+ * import { watchWebhooks } from '@superoffice-webhooks/admin'
+ *
+ * watchWebhooks(client, {
+ *   intervalMs: 60_000,
+ *   restart: true,
+ *   onStateChange: ({ webhook, state, lastError, restarted }) =>
+ *     console.warn(`${webhook.Name}: ${state}${restarted ? ' -> restarted' : ''}: ${lastError}`),
+ * })
+ * ```
+ */
+export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWebhooksOptions = {}): WebhookWatchdog {
+  const seen = new Map<number, { state: SuperOfficeWebhookState; errors: number | undefined }>()
+  let running: Promise<WebhookStateChange[]> | undefined
+
+  const checkOnce = async (): Promise<WebhookStateChange[]> => {
+    const changes: WebhookStateChange[] = []
+    for (const webhook of await client.list(options.filter ?? {})) {
+      const before = seen.get(webhook.WebhookId)
+      const errors = webhook.ConsecutiveErrors ?? undefined
+      const stateChanged = before?.state !== webhook.State && (before !== undefined || webhook.State !== 'Active')
+      const errorsRising = errors !== undefined && errors > 0 && errors > (before?.errors ?? 0)
+      seen.set(webhook.WebhookId, { state: webhook.State, errors })
+      if (!stateChanged && !errorsRising) continue
+      const change: WebhookStateChange = {
+        webhook,
+        previous: before?.state,
+        state: webhook.State,
+        consecutiveErrors: errors,
+        lastError: webhook.State === 'Active' && !errorsRising ? '' : await client.lastError(webhook.WebhookId),
+        reason: stateChanged ? 'state' : 'errors',
+      }
+      if (options.restart && webhook.State === 'TooManyErrors') {
+        const restarted = await client.restart(webhook.WebhookId)
+        change.restarted = true
+        seen.set(webhook.WebhookId, { state: restarted.State, errors: restarted.ConsecutiveErrors ?? undefined })
+      }
+      changes.push(change)
+      await options.onStateChange?.(change)
+    }
+    return changes
+  }
+
+  const check = () => {
+    // One check at a time: a slow SuperOffice must not stack them up.
+    running ??= checkOnce().finally(() => {
+      running = undefined
+    })
+    return running
+  }
+  const timer = setInterval(() => {
+    check().catch((error: unknown) => options.onError?.(error))
+  }, options.intervalMs ?? 60_000)
+  timer.unref?.()
+  return {
+    check,
+    stop: () => clearInterval(timer),
+  }
+}
