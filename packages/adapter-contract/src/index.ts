@@ -236,10 +236,13 @@ export function runAdapterContract(options: AdapterContractOptions): void {
       expect((await post(body, lower)).status).toBe(200)
     })
 
-    it('GET on the webhook path is refused (405, or 404 where the framework routes by method), never 410', async () => {
-      const response = await fetch(endpoint)
-      expect([404, 405]).toContain(response.status)
-      await response.body?.cancel()
+    it('405 with Allow: POST for any other method on the webhook path, never 410', async () => {
+      for (const method of ['GET', 'PUT', 'DELETE']) {
+        const response = await fetch(endpoint, { method })
+        expect(response.status, method).toBe(405)
+        expect(response.headers.get('allow'), method).toBe('POST')
+        await response.body?.cancel()
+      }
     })
 
     it('other paths are left to the app', async () => {

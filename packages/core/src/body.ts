@@ -130,9 +130,25 @@ function readNodeStream(stream: NodeStreamLike, limit: number): Promise<Uint8Arr
  * ```
  */
 export async function readRequestBody(request: Request, limit: number): Promise<Uint8Array> {
-  assertContentLength(request.headers, limit)
-  if (!request.body) return new Uint8Array(0)
-  const reader = request.body.getReader()
+  return readWebBody(request.body, request.headers, limit)
+}
+
+/**
+ * Reads a web body stream with the size limit; `headers` give the declared `Content-Length`.
+ *
+ * @example
+ * ```ts
+ * const rawBody = await readWebBody(request.body, request.headers, 1024 * 1024)
+ * ```
+ */
+export async function readWebBody(
+  body: ReadableStream<Uint8Array> | null,
+  headers: HeadersLike | undefined,
+  limit: number,
+): Promise<Uint8Array> {
+  assertContentLength(headers, limit)
+  if (!body) return new Uint8Array(0)
+  const reader = body.getReader()
   const chunks: Uint8Array[] = []
   let total = 0
   for (;;) {

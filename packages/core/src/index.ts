@@ -5,6 +5,7 @@ export {
   type ReadRawBodyOptions,
   readRawBody,
   readRequestBody,
+  readWebBody,
 } from './body.js'
 export {
   createMemoryDedupeStore,
@@ -38,6 +39,7 @@ export {
   traceSuperOfficeWebhooks,
 } from './otel.js'
 export { createSuperOfficeWebhooks } from './receiver.js'
+export type { NodeBodyLike, SuperOfficeBodySource, SuperOfficeRequestInput } from './request.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,

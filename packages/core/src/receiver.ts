@@ -1,5 +1,5 @@
 import { ANSWERS, errorAnswer, okAnswer, toResponse } from './answer.js'
-import { DEFAULT_MAX_BODY_BYTES, readRequestBody } from './body.js'
+import { DEFAULT_MAX_BODY_BYTES } from './body.js'
 import { createMemoryDedupeStore, dedupeKey } from './dedupe.js'
 import { createDispatcher, type HandlerFailure, runHandlers } from './dispatch.js'
 import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
@@ -8,6 +8,7 @@ import { inboxJob } from './inbox.js'
 import { createObserver } from './observe.js'
 import type { SuperOfficeWebhooksOptions } from './options.js'
 import { checkBodySize, isThenable, parseBody } from './parse.js'
+import { receiveRequest } from './request.js'
 import type { SuperOfficeAnyEvent } from './schemas.js'
 import { createSignatureStep } from './secrets.js'
 import type {
@@ -82,12 +83,12 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
   }
 
   // One report per failed handler (named in the log line), then the one error the answer carries.
-  const handlerFailed = (failures: HandlerFailure[], event: SuperOfficeAnyEvent, status: number) => {
+  const handlerFailed = (failures: HandlerFailure[], event: SuperOfficeAnyEvent, status: number, request?: unknown) => {
     for (const failure of failures) {
       const error = new SuperOfficeWebhookError('handler_failed', 'A handler failed; SuperOffice may retry.', {
         cause: failure.error,
       })
-      observer.report(error, { event, status, handler: failure.handler })
+      observer.report(error, request === undefined ? { event, status, handler: failure.handler } : { event, status, handler: failure.handler, request })
     }
     const cause =
       failures.length === 1
@@ -209,7 +210,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
         .then(() => runHandlers(handlers, event, context))
         .then(async (failures) => {
           await settle(key, failures)
-          if (failures.length > 0) handlerFailed(failures, event, 200)
+          if (failures.length > 0) handlerFailed(failures, event, 200, input.request)
         })
       pending.add(work)
       work.finally(() => pending.delete(work))
@@ -221,7 +222,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     if (isThenable(failures)) failures = await failures
     const settled = settle(key, failures)
     if (settled) await settled
-    if (failures.length > 0) return errorAnswer(handlerFailed(failures, event, 500), event)
+    if (failures.length > 0) return errorAnswer(handlerFailed(failures, event, 500, input.request), event)
     return okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.ok, event)
   }
 
@@ -269,14 +270,16 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
           : new SuperOfficeWebhookError('handler_failed', 'The webhook could not be processed.', { cause: error }),
       )
     },
+    receive: (input) => receiveRequest(webhooks, input, () => fail(methodNotAllowed())),
     async handleRequest(request) {
-      if (request.method !== 'POST') return toResponse(fail(methodNotAllowed()))
-      try {
-        const rawBody = await readRequestBody(request, maxBodyBytes)
-        return toResponse(await webhooks.handle({ rawBody, headers: request.headers, url: request.url, request }))
-      } catch (error) {
-        return toResponse(webhooks.answerError(error))
-      }
+      const answer = await webhooks.receive({
+        method: request.method,
+        headers: request.headers,
+        url: request.url,
+        body: { web: request },
+        request,
+      })
+      return toResponse(answer)
     },
     async processJob(job) {
       const parsed = parseBody(job.body)

@@ -1,6 +1,7 @@
 import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
 import type { HeadersLike } from './headers.js'
 import type { SuperOfficeInboxJob } from './inbox.js'
+import type { SuperOfficeRequestInput } from './request.js'
 import type { SuperOfficeEventFor, SuperOfficeEventSelector } from './routing.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
@@ -74,6 +75,8 @@ export interface SuperOfficeErrorInfo {
   status: number
   /** The handler that failed, for `handler_failed` (its function name, or `anonymous`). */
   handler?: string
+  /** The framework's request object the delivery came with, when the adapter passed one. */
+  request?: unknown
 }
 
 /**
@@ -166,11 +169,11 @@ export interface SuperOfficeWebhookInput {
   /** The request headers. */
   headers: HeadersLike
   /** The request URL, for a secret resolver. */
-  url?: string
+  url?: string | undefined
   /** The framework's request object, handed to handlers (`context.request`) and the secret resolver. */
   request?: unknown
   /** For `respond: 'after-claim'` on serverless platforms: keeps the runtime alive for the handlers. */
-  waitUntil?: (work: Promise<unknown>) => void
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined
 }
 
 /**
@@ -206,6 +209,11 @@ export interface SuperOfficeWebhooks {
   onOutcome(handler: SuperOfficeOutcomeHandler): SuperOfficeWebhooks
   /** Runs the pipeline on raw bytes and headers and returns the answer to write. Never throws. */
   handle(input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer>
+  /**
+   * The one entry adapters use: the method check (405 with `Allow: POST`), the body read with the
+   * limit from whatever the framework has (`body`), the consumed-body rule, then `handle`. Never throws.
+   */
+  receive(input: SuperOfficeRequestInput): Promise<SuperOfficeWebhookAnswer>
   /** Web-standard entry: a `Request` in, a `Response` out (body size limit included). */
   handleRequest(request: Request): Promise<Response>
   /**

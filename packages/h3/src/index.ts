@@ -1,15 +1,13 @@
 import {
   createSuperOfficeWebhooks,
-  methodNotAllowed,
-  readRawBody,
-  readRequestBody,
   type SuperOfficeAnyEventHandler,
+  type SuperOfficeBodySource,
   type SuperOfficeErrorHandler,
   type SuperOfficeEventHandler,
   type SuperOfficeEventSelector,
-  type SuperOfficeWebhookAnswer,
   type SuperOfficeWebhooks,
   type SuperOfficeWebhooksOptions,
+  toResponse,
 } from '@superoffice-webhooks/core'
 
 /**
@@ -20,6 +18,10 @@ export interface H3EventLike {
   req?: unknown
   node?: { req: NodeRequestLike; res?: { statusCode: number; setHeader(name: string, value: string): unknown } }
   waitUntil?: (work: Promise<unknown>) => void
+  /** Nitro 2 serverless presets: the request body handed over with the event. */
+  _requestBody?: unknown
+  /** Nitro 2: the web request behind the event, on presets that have one. */
+  web?: { request?: { body?: ReadableStream<Uint8Array> | null } }
 }
 
 interface NodeRequestLike extends AsyncIterable<Uint8Array> {
@@ -27,6 +29,8 @@ interface NodeRequestLike extends AsyncIterable<Uint8Array> {
   url?: string
   headers: Record<string, string | string[] | undefined>
   readableEnded?: boolean
+  /** Set by Nitro 2's mocked requests (node-mock-http) on serverless presets. */
+  body?: unknown
 }
 
 /** Handlers by event name or pattern (`'sale.sold'`, `'contact.*'`), each typed by its key. */
@@ -55,6 +59,22 @@ export type SuperOfficeH3Handler = ((event: H3EventLike) => Promise<unknown>) & 
 
 // h3 v1 keeps the raw body it read (readRawBody/readBody) on the request under this symbol.
 const H3_V1_RAW_BODY = Symbol.for('h3RawBody')
+
+/** Where h3 v1 (and Nitro 2's presets) keep a request body, in the order h3's readRawBody looks. */
+async function v1Body(event: H3EventLike): Promise<SuperOfficeBodySource> {
+  const req = (event.node as { req: NodeRequestLike }).req
+  const own = await (event._requestBody ?? (req as unknown as Record<symbol, unknown>)[H3_V1_RAW_BODY])
+  if (typeof own === 'string' || own instanceof Uint8Array) return { bytes: own }
+  if (own instanceof ReadableStream) return { web: own }
+  const web = event.web?.request?.body
+  if (web) return { web }
+  const raw = (req as { rawBody?: unknown }).rawBody
+  return {
+    node: req,
+    ...(typeof raw === 'string' || raw instanceof Uint8Array ? { bytes: raw } : {}),
+    ...(own !== undefined && own !== null ? { parsed: own } : {}),
+  }
+}
 
 /**
  * An h3 handler for SuperOffice webhooks, for h3 v1 (Nuxt 4, Nitro 2) and h3 v2 (Nitro 3): the
@@ -86,53 +106,29 @@ export function defineSuperOfficeWebhookHandler(
   const webhooks = isReceiver(optionsOrWebhooks) ? optionsOrWebhooks : fromOptions(optionsOrWebhooks)
 
   const handler = async (event: H3EventLike): Promise<unknown> => {
+    const waitUntil = event.waitUntil?.bind(event)
     const request = event.req
     if (typeof Request !== 'undefined' && request instanceof Request) {
       // h3 v2: a web Request in, a web Response out.
-      let answer: SuperOfficeWebhookAnswer
-      if (request.method !== 'POST') answer = webhooks.answerError(methodNotAllowed())
-      else {
-        try {
-          const rawBody = await readRequestBody(request, webhooks.maxBodyBytes)
-          answer = await webhooks.handle({
-            rawBody,
-            headers: request.headers,
-            url: request.url,
-            waitUntil: event.waitUntil?.bind(event),
-          })
-        } catch (error) {
-          answer = webhooks.answerError(error)
-        }
-      }
-      return new Response(JSON.stringify(answer.body), { status: answer.status, headers: answer.headers })
+      const { method, headers, url } = request
+      const answer = await webhooks.receive({ method, headers, url, body: { web: request }, request: event, waitUntil })
+      return toResponse(answer)
     }
-
     const node = event.node
     if (!node?.res) throw new TypeError('defineSuperOfficeWebhookHandler: not an h3 v1 or v2 event.')
-    const res = node.res
-    // h3 v1: read the Node request stream (or the bytes h3 already read), answer through node.res.
-    let answer: SuperOfficeWebhookAnswer
-    if (node.req.method !== 'POST') answer = webhooks.answerError(methodNotAllowed())
-    else {
-      try {
-        const cached = (node.req as unknown as Record<symbol, Promise<Uint8Array | undefined> | undefined>)[
-          H3_V1_RAW_BODY
-        ]
-        const rawBody = cached
-          ? ((await cached) ?? new Uint8Array(0))
-          : await readRawBody(node.req, { limit: webhooks.maxBodyBytes, headers: node.req.headers })
-        answer = await webhooks.handle({
-          rawBody,
-          headers: node.req.headers,
-          url: node.req.url,
-          waitUntil: event.waitUntil?.bind(event),
-        })
-      } catch (error) {
-        answer = webhooks.answerError(error)
-      }
-    }
-    res.statusCode = answer.status
-    for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
+    // h3 v1: the bytes may already be somewhere else than the stream (a serverless preset's mocked
+    // request, a middleware that called readRawBody): look where h3 itself looks.
+    const { method, headers, url } = node.req
+    const answer = await webhooks.receive({
+      method,
+      headers,
+      url,
+      body: await v1Body(event),
+      request: event,
+      waitUntil,
+    })
+    node.res.statusCode = answer.status
+    for (const [name, value] of Object.entries(answer.headers)) node.res.setHeader(name, value)
     return JSON.stringify(answer.body)
   }
   return Object.assign(handler, { webhooks, __is_handler__: true as const })

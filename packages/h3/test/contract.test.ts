@@ -4,6 +4,7 @@ import { type ContractServer, runAdapterContract } from '@superoffice-webhooks/a
 import { H3 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import { createApp, createRouter, toNodeListener } from 'h3v1'
+import { callNodeRequestHandler } from 'node-mock-http'
 import { defineSuperOfficeWebhookHandler } from '../src/index.js'
 
 async function listen(listener: RequestListener): Promise<ContractServer> {
@@ -29,5 +30,29 @@ runAdapterContract({
     const app = createApp()
     app.use(createRouter().use(path, defineSuperOfficeWebhookHandler(webhooks)))
     return listen(toNodeListener(app))
+  },
+})
+
+// Nitro 2 on serverless presets (and its local fetch) hands the app a mocked request built by
+// node-mock-http: the body is in req.body and the stream never emits. A real HTTP front reads each
+// request and calls the h3 v1 app the way those presets do.
+runAdapterContract({
+  name: 'h3 v1 behind node-mock-http (Nitro 2 serverless presets)',
+  start(webhooks, path) {
+    const app = createApp()
+    app.use(createRouter().use(path, defineSuperOfficeWebhookHandler(webhooks)))
+    const nodeHandler = toNodeListener(app)
+    return listen(async (req, res) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of req) chunks.push(chunk as Buffer)
+      const body = Buffer.concat(chunks)
+      const answer = await callNodeRequestHandler(nodeHandler as unknown as Parameters<typeof callNodeRequestHandler>[0], {
+        method: req.method,
+        url: req.url,
+        headers: req.headers as Record<string, string>,
+        ...(body.byteLength > 0 ? { body } : {}),
+      })
+      res.writeHead(answer.status, answer.headers as Record<string, string>).end(answer.body)
+    })
   },
 })

@@ -1,10 +1,4 @@
-import {
-  methodNotAllowed,
-  readRawBody,
-  type SuperOfficeWebhookAnswer,
-  SuperOfficeWebhookError,
-  type SuperOfficeWebhooks,
-} from '@superoffice-webhooks/core'
+import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import type { Context, Middleware } from 'koa'
 
 /** Options of {@link superOfficeWebhooks}. */
@@ -12,6 +6,26 @@ export interface SuperOfficeKoaOptions {
   /** Where SuperOffice posts. Default `/webhooks/superoffice`. */
   path?: string
 }
+
+/**
+ * What the handler leaves in `ctx.state.superOffice` for logging middleware upstream.
+ *
+ * @example
+ * ```ts
+ * app.use(async (ctx, next) => { await next(); if (ctx.state.superOffice) log(ctx.state.superOffice) })
+ * ```
+ */
+export interface SuperOfficeKoaState {
+  status: number
+  code: string
+  event: string | undefined
+  eventId: string | undefined
+}
+
+const RAW_BODY_FIX =
+  'A body parser consumed the request before the SuperOffice webhook handler. Mount ' +
+  'superOfficeWebhooks() before the body parser, or use one that keeps ctx.request.rawBody.'
+const routed = new WeakSet<SuperOfficeWebhooks>()
 
 /**
  * Koa middleware (Koa 2 and 3) that receives SuperOffice webhooks on one path and leaves every
@@ -32,35 +46,59 @@ export interface SuperOfficeKoaOptions {
  */
 export function superOfficeWebhooks(webhooks: SuperOfficeWebhooks, options: SuperOfficeKoaOptions = {}): Middleware {
   const path = options.path ?? '/webhooks/superoffice'
-  return async (ctx, next) => {
-    if (ctx.path !== path) return next()
-    let answer: SuperOfficeWebhookAnswer
-    if (ctx.method !== 'POST') {
-      answer = webhooks.answerError(methodNotAllowed())
-    } else {
-      try {
-        const rawBody = await rawBodyOf(ctx, webhooks.maxBodyBytes)
-        answer = await webhooks.handle({ rawBody, headers: ctx.headers, url: ctx.href })
-      } catch (error) {
-        answer = webhooks.answerError(error)
-      }
-    }
+  const handler = superOfficeWebhookHandler(webhooks)
+  return (ctx, next) => (ctx.path === path ? handler(ctx, next) : next())
+}
+
+/**
+ * The same without a path, for a router: answers whatever request reaches it (405 with
+ * `Allow: POST` for other methods). Handlers get the Koa `Context` as `context.request`; failures
+ * of 500 also go to `app.emit('error', err, ctx)`, including those after an early answer.
+ *
+ * @example
+ * ```ts
+ * import Router from '@koa/router'
+ *
+ * const router = new Router()
+ * router.all('/webhooks/superoffice', superOfficeWebhookHandler(webhooks))
+ * app.use(router.routes())
+ * ```
+ */
+export function superOfficeWebhookHandler(webhooks: SuperOfficeWebhooks): Middleware {
+  if (!routed.has(webhooks)) {
+    routed.add(webhooks)
+    // Failures after an early answer (respond: 'after-claim') reach the app's error listeners too.
+    webhooks.onError((error, info) => {
+      if (info.status === 200 && error.status >= 500 && isContext(info.request))
+        info.request.app.emit('error', error, info.request)
+    })
+  }
+  return async (ctx) => {
+    const request = ctx.request as { rawBody?: unknown; body?: unknown }
+    const bytes =
+      typeof request.rawBody === 'string' || request.rawBody instanceof Uint8Array ? request.rawBody : undefined
+    const answer = await webhooks.receive({
+      method: ctx.method,
+      headers: ctx.headers,
+      url: ctx.href,
+      body: { bytes, node: ctx.req, parsed: request.body },
+      request: ctx,
+      rawBodyFix: RAW_BODY_FIX,
+    })
     ctx.status = answer.status
     ctx.set(answer.headers as Record<string, string>)
     ctx.body = answer.body
+    const state: SuperOfficeKoaState = {
+      status: answer.status,
+      code: answer.body.ok ? 'ok' : answer.body.error,
+      event: typeof answer.event?.Event === 'string' ? answer.event.Event : undefined,
+      eventId: typeof answer.event?.EventId === 'string' ? answer.event.EventId : undefined,
+    }
+    ctx.state.superOffice = state
+    if (answer.error && answer.status >= 500) ctx.app.emit('error', answer.error, ctx)
   }
 }
 
-async function rawBodyOf(ctx: Context, limit: number): Promise<Uint8Array | string> {
-  // Body parsers (@koa/bodyparser, koa-bodyparser) keep the text they parsed here.
-  const request = ctx.request as { rawBody?: unknown; body?: unknown }
-  if (typeof request.rawBody === 'string' || request.rawBody instanceof Uint8Array) return request.rawBody
-  if (request.body !== undefined || ctx.req.readableEnded) {
-    throw new SuperOfficeWebhookError(
-      'raw_body_unavailable',
-      'A body parser consumed the request before the SuperOffice webhook middleware. Mount ' +
-        'superOfficeWebhooks() before the body parser, or use one that keeps ctx.request.rawBody.',
-    )
-  }
-  return readRawBody(ctx.req, { limit, headers: ctx.headers })
+function isContext(value: unknown): value is Context {
+  return typeof (value as Partial<Context> | undefined)?.app?.emit === 'function'
 }
