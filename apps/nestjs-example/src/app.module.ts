@@ -1,16 +1,25 @@
 import { Module } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
+import { APP_GUARD } from '@nestjs/core'
+import { SkipThrottle, ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler'
 import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
 import { AppController } from './app.controller'
+import { AuthGuard, Public } from './auth.guard'
 import { EventLogService } from './event-log.service'
 import { SalesService } from './sales.service'
 
 @Module({
   imports: [
     ConfigModule.forRoot(),
+    // A global rate limit, as many apps have: 20 requests a minute per client.
+    ThrottlerModule.forRoot([{ ttl: 60_000, limit: 20 }]),
     // Config-driven: the secret comes from SUPEROFFICE_WEBHOOK_SECRET through ConfigService.
     SuperOfficeWebhooksModule.forRootAsync({
       path: 'webhooks/superoffice',
+      // SuperOffice signs its deliveries and sends bursts during bulk updates: the webhook route is
+      // opted out of the app's auth guard and rate limit (each refusal counts towards the nine
+      // failures that disable the webhook).
+      controllerDecorators: [Public(), SkipThrottle()],
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
@@ -28,6 +37,11 @@ import { SalesService } from './sales.service'
     }),
   ],
   controllers: [AppController],
-  providers: [SalesService, EventLogService],
+  providers: [
+    SalesService,
+    EventLogService,
+    { provide: APP_GUARD, useClass: ThrottlerGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
 })
 export class AppModule {}

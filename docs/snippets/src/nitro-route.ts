@@ -1,7 +1,8 @@
 declare function markWon(saleId: number): void
 
 // #region readme
-// server/routes/webhooks/superoffice.post.ts, with `srcDir: 'server'` in nitro.config.ts (Nitro 3)
+// server/routes/webhooks/superoffice.ts (no .post: the handler answers other methods with 405),
+// with `srcDir: 'server'` in nitro.config.ts (Nitro 3)
 import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
 import { useRuntimeConfig } from 'nitro/runtime'
 

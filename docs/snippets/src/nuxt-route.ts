@@ -4,7 +4,7 @@ declare function useRuntimeConfig(): { superofficeWebhookSecret: string }
 declare function markWon(saleId: number): void
 
 // #region readme
-// server/routes/webhooks/superoffice.post.ts (Nuxt 4)
+// server/routes/webhooks/superoffice.ts (Nuxt 4; no .post: other methods get 405, not a page)
 import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
 
 export default defineSuperOfficeWebhookHandler({

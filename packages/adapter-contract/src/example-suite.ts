@@ -102,6 +102,15 @@ export function runExampleAppContract(options: {
       expect(app.lines.some((l) => l.includes(event.EventId))).toBe(false)
     })
 
+    it('405 with Allow: POST for other methods on the webhook path', async () => {
+      for (const method of ['GET', 'PUT']) {
+        const response = await fetch(`${app.url}/webhooks/superoffice`, { method })
+        expect(response.status, method).toBe(405)
+        expect(response.headers.get('allow'), method).toBe('POST')
+        await response.body?.cancel()
+      }
+    })
+
     it('a body that is not JSON: 400', async () => {
       expect((await post('{"EventId": ')).status).toBe(400)
     })

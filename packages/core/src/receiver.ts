@@ -88,7 +88,12 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       const error = new SuperOfficeWebhookError('handler_failed', 'A handler failed; SuperOffice may retry.', {
         cause: failure.error,
       })
-      observer.report(error, request === undefined ? { event, status, handler: failure.handler } : { event, status, handler: failure.handler, request })
+      observer.report(
+        error,
+        request === undefined
+          ? { event, status, handler: failure.handler }
+          : { event, status, handler: failure.handler, request },
+      )
     }
     const cause =
       failures.length === 1

@@ -78,13 +78,13 @@ async function v1Body(event: H3EventLike): Promise<SuperOfficeBodySource> {
 
 /**
  * An h3 handler for SuperOffice webhooks, for h3 v1 (Nuxt 4, Nitro 2) and h3 v2 (Nitro 3): the
- * default export of a route file such as `server/routes/webhooks/superoffice.post.ts`. Built from
+ * default export of a route file such as `server/routes/webhooks/superoffice.ts`. Built from
  * options with handlers by name, or from an existing receiver. Reads the raw body as bytes, never
  * through a JSON parse.
  *
  * @example
  * ```ts
- * // server/routes/webhooks/superoffice.post.ts (Nuxt or Nitro)
+ * // server/routes/webhooks/superoffice.ts (Nuxt or Nitro)
  * import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
  *
  * export default defineSuperOfficeWebhookHandler({

@@ -46,12 +46,15 @@ runAdapterContract({
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
       const body = Buffer.concat(chunks)
-      const answer = await callNodeRequestHandler(nodeHandler as unknown as Parameters<typeof callNodeRequestHandler>[0], {
-        method: req.method,
-        url: req.url,
-        headers: req.headers as Record<string, string>,
-        ...(body.byteLength > 0 ? { body } : {}),
-      })
+      const answer = await callNodeRequestHandler(
+        nodeHandler as unknown as Parameters<typeof callNodeRequestHandler>[0],
+        {
+          method: req.method,
+          url: req.url,
+          headers: req.headers as Record<string, string>,
+          ...(body.byteLength > 0 ? { body } : {}),
+        },
+      )
       res.writeHead(answer.status, answer.headers as Record<string, string>).end(answer.body)
     })
   },

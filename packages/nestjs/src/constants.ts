@@ -6,3 +6,9 @@ export const ON_SUPEROFFICE_EVENT = '@superoffice-webhooks/nestjs:on-event'
 export const DEFAULT_WEBHOOK_PATH = 'webhooks/superoffice'
 /** Injection token of the inbox the module created or was given (`inbox` option), if any. */
 export const SUPEROFFICE_INBOX = Symbol.for('@superoffice-webhooks/nestjs:inbox')
+/**
+ * Metadata key set on the webhook controller and its route, so global guards and interceptors
+ * can leave SuperOffice's deliveries alone: `reflector.getAllAndOverride(SUPEROFFICE_WEBHOOK_ROUTE,
+ * [context.getHandler(), context.getClass()])` is `true` there.
+ */
+export const SUPEROFFICE_WEBHOOK_ROUTE = '@superoffice-webhooks/nestjs:webhook-route'

@@ -1,4 +1,10 @@
-export { DEFAULT_WEBHOOK_PATH, ON_SUPEROFFICE_EVENT, SUPEROFFICE_INBOX, SUPEROFFICE_WEBHOOKS } from './constants.js'
+export {
+  DEFAULT_WEBHOOK_PATH,
+  ON_SUPEROFFICE_EVENT,
+  SUPEROFFICE_INBOX,
+  SUPEROFFICE_WEBHOOK_ROUTE,
+  SUPEROFFICE_WEBHOOKS,
+} from './constants.js'
 export { OnSuperOfficeEvent } from './on-superoffice-event.decorator.js'
 export { InjectSuperOfficeWebhooks, SuperOfficeWebhooksModule } from './superoffice-webhooks.module.js'
 export {

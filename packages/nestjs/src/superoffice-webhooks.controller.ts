@@ -1,15 +1,18 @@
-import { Controller, Inject, Post, Req, Res, type Type } from '@nestjs/common'
-import { readRawBody, SuperOfficeWebhookError, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { SUPEROFFICE_WEBHOOKS } from './constants.js'
+import { All, Controller, Inject, Req, Res, SetMetadata, type Type } from '@nestjs/common'
+import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { SUPEROFFICE_WEBHOOK_ROUTE, SUPEROFFICE_WEBHOOKS } from './constants.js'
+import { RAW_BODY } from './superoffice-webhooks.raw-body.js'
 
 /** What Express and Fastify requests both have here. */
 interface RequestLike {
+  method: string
   headers: Record<string, string | string[] | undefined>
+  url?: string
   rawBody?: Buffer
   body?: unknown
-  url?: string
-  raw?: AsyncIterable<Uint8Array> & { readableEnded?: boolean }
+  raw?: AsyncIterable<Uint8Array> & { readableEnded?: boolean; [RAW_BODY]?: unknown }
   readableEnded?: boolean
+  [RAW_BODY]?: unknown
   [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array>
 }
 
@@ -21,39 +24,48 @@ interface ResponseLike {
 
 const RAW_BODY_FIX =
   'The request body was parsed before the SuperOffice webhook saw its raw bytes, which the ' +
-  'signature is computed over. Create the app with raw body enabled: ' +
-  'NestFactory.create(AppModule, { rawBody: true }) (Express), or ' +
-  'NestFactory.create(AppModule, new FastifyAdapter(), { rawBody: true }) (Fastify).'
+  'signature is computed over. The module reads its own route before Express and Fastify parse it; ' +
+  'a parser mounted outside Nest (app.use(...) before the module) must leave this route alone.'
 
-/** Builds the receiving controller at `path`, so forRoot and forRootAsync can both choose it. */
-export function createWebhookController(path: string): Type<unknown> {
+/**
+ * Builds the receiving controller at `path`, so forRoot and forRootAsync can both choose it. Every
+ * method is routed here: core answers anything but POST with 405 and `Allow: POST`.
+ */
+export function createWebhookController(path: string, decorators: readonly MethodDecorator[] = []): Type<unknown> {
   @Controller(path)
+  @SetMetadata(SUPEROFFICE_WEBHOOK_ROUTE, true)
   class SuperOfficeWebhooksController {
     constructor(@Inject(SUPEROFFICE_WEBHOOKS) private readonly webhooks: SuperOfficeWebhooks) {}
 
-    @Post()
+    @All()
+    @SetMetadata(SUPEROFFICE_WEBHOOK_ROUTE, true)
     async receive(@Req() req: RequestLike, @Res({ passthrough: true }) res: ResponseLike): Promise<unknown> {
-      let answer: ReturnType<SuperOfficeWebhooks['answerError']>
-      try {
-        const rawBody = await rawBodyOf(req, this.webhooks.maxBodyBytes)
-        answer = await this.webhooks.handle({ rawBody, headers: req.headers, url: req.url })
-      } catch (error) {
-        answer = this.webhooks.answerError(error)
-      }
+      const node = req.raw ?? (req as AsyncIterable<Uint8Array> & { readableEnded?: boolean })
+      const read = req[RAW_BODY] ?? req.raw?.[RAW_BODY]
+      const own = read instanceof Uint8Array ? read : Buffer.isBuffer(req.body) ? req.body : req.rawBody
+      const answer =
+        read instanceof Error
+          ? this.webhooks.answerError(read) // 413 or a dropped upload, met while reading
+          : await this.webhooks.receive({
+              method: req.method,
+              headers: req.headers,
+              url: req.url,
+              body: { bytes: own, node, parsed: own === undefined ? req.body : undefined },
+              request: req,
+              rawBodyFix: RAW_BODY_FIX,
+            })
       res.status(answer.status)
       for (const [name, value] of Object.entries(answer.headers)) res.header(name, value)
       return answer.body
     }
   }
-  return SuperOfficeWebhooksController
-}
-
-async function rawBodyOf(req: RequestLike, limit: number): Promise<Uint8Array> {
-  if (req.rawBody instanceof Uint8Array) return req.rawBody
-  // With bodyParser: false (Express) the stream is still unread: read it with the limit.
-  const stream = req.raw ?? (req as AsyncIterable<Uint8Array> & { readableEnded?: boolean })
-  if (req.body === undefined && typeof stream[Symbol.asyncIterator] === 'function' && !stream.readableEnded) {
-    return readRawBody(stream, { limit, headers: req.headers })
+  // Applied to the route's handler, as method decorators (SetMetadata, SkipThrottle, Version,
+  // UseGuards, UseInterceptors all work there; guards read handler metadata before class metadata).
+  if (decorators.length > 0) {
+    const prototype = SuperOfficeWebhooksController.prototype
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, 'receive') as PropertyDescriptor
+    const decorated = Reflect.decorate(decorators as MethodDecorator[], prototype, 'receive', descriptor)
+    Object.defineProperty(prototype, 'receive', (decorated as PropertyDescriptor | undefined) ?? descriptor)
   }
-  throw new SuperOfficeWebhookError('raw_body_unavailable', RAW_BODY_FIX)
+  return SuperOfficeWebhooksController
 }

@@ -16,19 +16,31 @@ export class SuperOfficeWebhooksExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     let count = 0
-    for (const wrapper of this.discovery.getProviders()) {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance = wrapper.instance as Record<string, unknown> | undefined
-      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue
-      const prototype = Object.getPrototypeOf(instance) as object
+      const prototype = (instance ? Object.getPrototypeOf(instance) : wrapper.metatype?.prototype) as object | undefined
+      if (!prototype || typeof prototype !== 'object') continue
       for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const method = instance[name]
+        const method = (prototype as Record<string, unknown>)[name]
         if (typeof method !== 'function') continue
         const selectors: string[] | undefined = Reflect.getMetadata(ON_SUPEROFFICE_EVENT, method)
         if (!selectors?.length) continue
-        const handler = (method as (...args: unknown[]) => unknown).bind(instance)
-        this.webhooks.on(selectors, handler)
+        const owner = `${(wrapper.metatype as { name?: string } | undefined)?.name ?? wrapper.name}.${name}`
+        if (!wrapper.isDependencyTreeStatic() || !instance) {
+          // A request-scoped provider has no instance to call when a delivery arrives outside any
+          // request of the app's own; refusing at boot beats skipping the handler silently.
+          throw new Error(
+            `@OnSuperOfficeEvent on ${owner}(): the provider is request-scoped (or depends on one), so ` +
+              'there is no instance to call for a delivery. Move the handler to a singleton provider, ' +
+              'or inject ModuleRef there and resolve the request-scoped service with moduleRef.resolve().',
+          )
+        }
+        const bound = (method as (...args: unknown[]) => unknown).bind(instance)
+        // Named Class.method(), so log lines and onError say which handler failed.
+        Object.defineProperty(bound, 'name', { value: owner })
+        this.webhooks.on(selectors, bound)
         count++
-        this.logger.log(`${selectors.join(', ')} -> ${instance.constructor.name}.${name}()`)
+        this.logger.log(`${selectors.join(', ')} -> ${owner}()`)
       }
     }
     if (count === 0)

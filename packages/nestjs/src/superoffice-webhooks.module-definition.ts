@@ -2,6 +2,7 @@ import { ConfigurableModuleBuilder } from '@nestjs/common'
 import type { SuperOfficeInbox, SuperOfficeWebhooks, SuperOfficeWebhooksOptions } from '@superoffice-webhooks/core'
 import { DEFAULT_WEBHOOK_PATH } from './constants.js'
 import { createWebhookController } from './superoffice-webhooks.controller.js'
+import { createRawBodyReader } from './superoffice-webhooks.raw-body.js'
 
 /**
  * The BullMQ inbox's options, as `createBullMQInbox` from `@superoffice-webhooks/bullmq` takes them.
@@ -50,6 +51,13 @@ export interface SuperOfficeWebhooksModuleOptions extends Omit<SuperOfficeWebhoo
 export interface SuperOfficeWebhooksModuleExtras {
   /** Route of the webhook, after the app's global prefix. Default `webhooks/superoffice`. */
   path?: string
+  /**
+   * Decorators for the webhook route (applied to its handler), so global guards, throttlers,
+   * versioning and interceptors leave SuperOffice alone: `[Public(), SkipThrottle(),
+   * Version(VERSION_NEUTRAL)]`. The route also carries `SUPEROFFICE_WEBHOOK_ROUTE` metadata for
+   * guards to test.
+   */
+  controllerDecorators?: MethodDecorator[]
 }
 
 export const {
@@ -61,6 +69,10 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras<SuperOfficeWebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH }, (definition, extras) => ({
     ...definition,
-    controllers: [...(definition.controllers ?? []), createWebhookController(extras.path ?? DEFAULT_WEBHOOK_PATH)],
+    controllers: [
+      ...(definition.controllers ?? []),
+      createWebhookController(extras.path ?? DEFAULT_WEBHOOK_PATH, extras.controllerDecorators),
+    ],
+    providers: [...(definition.providers ?? []), createRawBodyReader(extras.path ?? DEFAULT_WEBHOOK_PATH)],
   }))
   .build()
