@@ -1,9 +1,10 @@
 // #region readme
-// main.ts: the signature is over the raw bytes, so raw body must be on
+// main.ts: nothing to configure for the webhook (the module reads its route's raw bytes itself,
+// before Nest's body parsers), and enableShutdownHooks lets the module drain on SIGTERM.
 import { NestFactory } from '@nestjs/core'
 import { AppModule } from './nest-module.js'
 
-const app = await NestFactory.create(AppModule, { rawBody: true })
-// Fastify: NestFactory.create(AppModule, new FastifyAdapter(), { rawBody: true })
+const app = await NestFactory.create(AppModule) // or: NestFactory.create(AppModule, new FastifyAdapter())
+app.enableShutdownHooks()
 await app.listen(3000)
 // #endregion readme

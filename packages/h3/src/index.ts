@@ -57,6 +57,8 @@ export type SuperOfficeH3Handler = ((event: H3EventLike) => Promise<unknown>) & 
   readonly __is_handler__: true
 }
 
+const reporting = new WeakSet<SuperOfficeWebhooks>()
+
 // h3 v1 keeps the raw body it read (readRawBody/readBody) on the request under this symbol.
 const H3_V1_RAW_BODY = Symbol.for('h3RawBody')
 
@@ -104,6 +106,17 @@ export function defineSuperOfficeWebhookHandler(
   optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeWebhooks,
 ): SuperOfficeH3Handler {
   const webhooks = isReceiver(optionsOrWebhooks) ? optionsOrWebhooks : fromOptions(optionsOrWebhooks)
+  if (!reporting.has(webhooks)) {
+    reporting.add(webhooks)
+    // Nitro 2 gives each event captureError, which runs the app's `error` hook: failures of
+    // handlers (also after an early answer) go where Nitro users look for errors.
+    webhooks.onError((error, info) => {
+      const event = info.request as { captureError?: (error: Error, context: { tags: string[] }) => void } | undefined
+      if (error.status >= 500 && typeof event?.captureError === 'function') {
+        event.captureError(error, { tags: ['superoffice-webhooks'] })
+      }
+    })
+  }
 
   const handler = async (event: H3EventLike): Promise<unknown> => {
     const waitUntil = event.waitUntil?.bind(event)

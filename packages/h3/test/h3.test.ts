@@ -111,3 +111,62 @@ describe('raw bytes', () => {
     expect(finished).toBe(true)
   })
 })
+
+describe('the H3Event around a delivery', () => {
+  it('reaches handlers and the secret resolver as context.request / hint.request (h3 v1 and v2)', async () => {
+    const seen: string[] = []
+    const handler = defineSuperOfficeWebhookHandler({
+      secret: (hint) => {
+        seen.push(`resolver:${typeof (hint.request as { context?: unknown }).context}`)
+        return secret
+      },
+      on: {
+        'sale.sold': (_event, context) => {
+          seen.push(`handler:${(context.request as { context: { tag: string } }).context.tag}`)
+        },
+      },
+    })
+    const v1 = createApp()
+    v1.use(
+      defineEventHandler((event) => {
+        event.context.tag = 'v1'
+      }),
+    )
+    v1.use(createRouter().use('/hook', handler))
+    await post(`${await listen(toNodeListener(v1))}/hook`, createTestEvent('sale.sold'))
+    const v2 = new H3()
+      .use((event) => {
+        event.context.tag = 'v2'
+      })
+      .all('/hook', handler)
+    await post(`${await listen(toNodeHandler(v2) as RequestListener)}/hook`, createTestEvent('sale.sold'))
+    expect(seen).toEqual(['resolver:object', 'handler:v1', 'resolver:object', 'handler:v2'])
+  })
+
+  it("a handler failure goes to Nitro 2's event.captureError (the app's error hook) as well", async () => {
+    const captured: { code: string; tags: string[] }[] = []
+    const handler = defineSuperOfficeWebhookHandler({
+      secret,
+      logger: false,
+      on: {
+        'sale.lost': () => {
+          throw new Error('erp down')
+        },
+      },
+    })
+    const app = createApp()
+    // What Nitro 2's runtime puts on every event (nitropack/dist/runtime/internal/app.mjs).
+    app.use(
+      defineEventHandler((event) => {
+        ;(event as unknown as { captureError: unknown }).captureError = (
+          error: { code: string },
+          context: { tags: string[] },
+        ) => captured.push({ code: error.code, tags: context.tags })
+      }),
+    )
+    app.use(createRouter().use('/hook', handler))
+    const response = await post(`${await listen(toNodeListener(app))}/hook`, createTestEvent('sale.lost'))
+    expect(response.status).toBe(500)
+    expect(captured).toEqual([{ code: 'handler_failed', tags: ['superoffice-webhooks'] }])
+  })
+})
