@@ -31,7 +31,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
   const named = new Set()
   const collect = (value) => {
     if (typeof value === 'string') {
-      if (value.startsWith('./dist/')) named.add(value.slice(2))
+      if (value.startsWith('./dist/') && !value.includes('*')) named.add(value.slice(2))
     } else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v)
   }
   collect(pkg.exports)

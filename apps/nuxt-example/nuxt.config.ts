@@ -1,8 +1,14 @@
+// NUXT_BUILD_PRESET=aws-lambda builds the same app for a serverless preset into .output-lambda
+// (tested by invoking its handler as Lambda would): there Nitro hands the app a mocked request.
+const lambda = process.env.NUXT_BUILD_PRESET === 'aws-lambda'
+
 export default defineNuxtConfig({
   compatibilityDate: '2026-11-01',
   devtools: { enabled: false },
   telemetry: false,
-  // Overridden at run time by NUXT_SUPEROFFICE_WEBHOOK_SECRET; the route also reads
-  // SUPEROFFICE_WEBHOOK_SECRET, the name every example app uses.
-  runtimeConfig: { superofficeWebhookSecret: '' },
+  // The module registers POST /webhooks/superoffice and runs the handlers in server/superoffice/.
+  // The secret comes from NUXT_SUPEROFFICE_WEBHOOKS_SECRET at run time.
+  modules: ['@superoffice-webhooks/nuxt'],
+  superofficeWebhooks: { route: '/webhooks/superoffice' },
+  ...(lambda ? { nitro: { preset: 'aws-lambda', output: { dir: '.output-lambda' } } } : {}),
 })

@@ -27,7 +27,13 @@ for (const [name, entry] of [
     const port = await freePort()
     const secret = 'smoke-secret'
     const child = spawn(process.execPath, [join(root, entry)], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SUPEROFFICE_WEBHOOK_SECRET: secret },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SUPEROFFICE_WEBHOOK_SECRET: secret,
+        NUXT_SUPEROFFICE_WEBHOOKS_SECRET: secret, // the Nuxt example's module reads its own variable
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''

@@ -5,5 +5,5 @@ runExampleAppContract({
   name: 'nuxt-example (Nuxt 4, Nitro 2, h3 v1)',
   cwd: fileURLToPath(new URL('..', import.meta.url)),
   entry: '.output/server/index.mjs',
-  missingSecretMessage: /set SUPEROFFICE_WEBHOOK_SECRET \(or NUXT_SUPEROFFICE_WEBHOOK_SECRET\)/,
+  missingSecretMessage: /set NUXT_SUPEROFFICE_WEBHOOKS_SECRET/,
 })

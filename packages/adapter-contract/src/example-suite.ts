@@ -38,7 +38,9 @@ export function runExampleAppContract(options: {
         args: [options.entry],
         cwd: options.cwd,
         env: {
+          // Every app's variable, and the Nuxt module's (runtimeConfig.superofficeWebhooks.secret).
           SUPEROFFICE_WEBHOOK_SECRET: secret,
+          NUXT_SUPEROFFICE_WEBHOOKS_SECRET: secret,
           ...(redis ? { REDIS_URL: redis.url, SUPEROFFICE_INBOX: 'bullmq' } : {}),
           ...options.env,
         },
@@ -124,7 +126,7 @@ export function runExampleAppContract(options: {
           command: process.execPath,
           args: [options.entry],
           cwd: options.cwd,
-          env: { ...options.env, SUPEROFFICE_WEBHOOK_SECRET: '' },
+          env: { ...options.env, SUPEROFFICE_WEBHOOK_SECRET: '', NUXT_SUPEROFFICE_WEBHOOKS_SECRET: '' },
         })
         try {
           const { body, headers } = signedPayload(createTestEvent('sale.sold'), { secret: 'any' })

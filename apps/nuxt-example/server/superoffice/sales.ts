@@ -1,0 +1,4 @@
+// A local wildcard: every sale event.
+export default defineSuperOfficeEventHandler('sale.*', () => {
+  stats.saleEvents++
+})

@@ -1,0 +1,12 @@
+import { defineNitroPlugin } from '#imports'
+import { MISSING_SECRET, useSuperOfficeWebhooks, webhookConfig } from './webhooks.js'
+
+// At start-up: say which variable to set when no secret is configured (deliveries would be
+// answered 500 secret_unavailable until it is). On close: let early-answered work finish.
+export default defineNitroPlugin((nitroApp: { hooks: { hook(name: 'close', fn: () => Promise<void>): unknown } }) => {
+  const config = webhookConfig()
+  const tenants = config.tenantSecrets
+  const hasTenants = typeof tenants === 'string' ? tenants.length > 2 : Object.keys(tenants ?? {}).length > 0
+  if (!config.secret && !hasTenants) console.error(`[superoffice-webhooks] ${MISSING_SECRET}`)
+  nitroApp.hooks.hook('close', () => useSuperOfficeWebhooks().drain())
+})

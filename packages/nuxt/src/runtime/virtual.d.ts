@@ -1,0 +1,9 @@
+// Modules Nitro provides when it bundles the app; declared here for the type check of this package.
+declare module '#imports' {
+  export function useRuntimeConfig(event?: unknown): Record<string, unknown>
+  export function defineNitroPlugin<T>(plugin: T): T
+}
+declare module '#superoffice-webhooks/handlers' {
+  const handlers: unknown[]
+  export default handlers
+}

@@ -1,0 +1,48 @@
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { useRuntimeConfig } from '#imports'
+import handlers from '#superoffice-webhooks/handlers'
+import type { SuperOfficeEventHandlerDefinition } from './define.js'
+
+interface RuntimeConfig {
+  secret?: string
+  tenantSecrets?: Record<string, string> | string
+  options?: { strict?: boolean; maxBodyBytes?: number; respond?: 'after-handlers' | 'after-claim' }
+}
+
+export const MISSING_SECRET =
+  'no webhook secret: set NUXT_SUPEROFFICE_WEBHOOKS_SECRET (runtimeConfig.superofficeWebhooks.secret) ' +
+  'to the secret of your SuperOffice webhook, or NUXT_SUPEROFFICE_WEBHOOKS_TENANT_SECRETS for several tenants'
+
+/** The module's runtime config, read per request so the built server takes it from its environment. */
+export function webhookConfig(event?: unknown): RuntimeConfig {
+  return ((useRuntimeConfig as (event?: unknown) => Record<string, unknown>)(event).superofficeWebhooks ??
+    {}) as RuntimeConfig
+}
+
+function tenantSecrets(config: RuntimeConfig): Record<string, string> {
+  const value = config.tenantSecrets
+  if (typeof value === 'string') return value ? (JSON.parse(value) as Record<string, string>) : {}
+  return value ?? {}
+}
+
+let webhooks: SuperOfficeWebhooks | undefined
+
+/** The one receiver of the app, built on first use with the handler files' definitions. */
+export function useSuperOfficeWebhooks(): SuperOfficeWebhooks {
+  if (webhooks) return webhooks
+  const options = webhookConfig().options ?? {}
+  webhooks = createSuperOfficeWebhooks({
+    ...options,
+    secret: (hint) => {
+      const config = webhookConfig(hint.request)
+      const perTenant = tenantSecrets(config)
+      if (Object.keys(perTenant).length > 0) return hint.tenant ? perTenant[hint.tenant] : undefined
+      if (!config.secret) throw new Error(MISSING_SECRET)
+      return config.secret
+    },
+  })
+  for (const definition of handlers as SuperOfficeEventHandlerDefinition[]) {
+    webhooks.on(definition.selectors, definition.handler as never)
+  }
+  return webhooks
+}
