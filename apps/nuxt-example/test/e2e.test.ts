@@ -7,3 +7,10 @@ runExampleAppContract({
   entry: '.output/server/index.mjs',
   missingSecretMessage: /set NUXT_SUPEROFFICE_WEBHOOKS_SECRET/,
 })
+
+runExampleAppContract({
+  name: 'nuxt-example with the module’s BullMQ inbox',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: '.output-inbox/server/index.mjs',
+  inbox: true,
+})

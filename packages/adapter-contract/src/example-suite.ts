@@ -41,7 +41,9 @@ export function runExampleAppContract(options: {
           // Every app's variable, and the Nuxt module's (runtimeConfig.superofficeWebhooks.secret).
           SUPEROFFICE_WEBHOOK_SECRET: secret,
           NUXT_SUPEROFFICE_WEBHOOKS_SECRET: secret,
-          ...(redis ? { REDIS_URL: redis.url, SUPEROFFICE_INBOX: 'bullmq' } : {}),
+          ...(redis
+            ? { REDIS_URL: redis.url, NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL: redis.url, SUPEROFFICE_INBOX: 'bullmq' }
+            : {}),
           ...options.env,
         },
       })

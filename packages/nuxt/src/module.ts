@@ -33,6 +33,12 @@ export interface ModuleOptions {
   maxBodyBytes?: number
   /** `'after-claim'` answers before handlers run; Nitro's `waitUntil` keeps serverless runtimes alive for them. */
   respond?: 'after-handlers' | 'after-claim'
+  /**
+   * A durable inbox on BullMQ (needs `@superoffice-webhooks/bullmq` and `bullmq`): deliveries are
+   * queued in Redis (`NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL`) and answered once stored; the handler
+   * files run in a worker, with retries. `worker: false` for receiver-only servers.
+   */
+  inbox?: false | { queueName?: string; worker?: boolean }
 }
 
 /** What the module puts in `runtimeConfig.superofficeWebhooks`; every key can be set by environment. */
@@ -41,6 +47,8 @@ export interface SuperOfficeWebhooksRuntimeConfig {
   secret: string
   /** Several tenants: `NUXT_SUPEROFFICE_WEBHOOKS_TENANT_SECRETS='{"Cust12345":"…"}'`. */
   tenantSecrets: Record<string, string>
+  /** The inbox's Redis, when `inbox` is on: `NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL`. */
+  redisUrl: string
   /** The module's options, for the runtime. */
   options: Omit<ModuleOptions, 'handlersDir'>
 }
@@ -74,6 +82,7 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
     nuxt.options.runtimeConfig.superofficeWebhooks = defu(existing ?? {}, {
       secret: '',
       tenantSecrets: {},
+      redisUrl: '',
       options: runtimeOptions,
     }) as never
 
@@ -102,6 +111,15 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
     })
     nuxt.hook('builder:watch', async (_event, path) => {
       if (path.includes(`${handlersDir}/`)) await nuxt.callHook('restart')
+    })
+
+    // The inbox's factory only when it is asked for, so apps without it need no BullMQ.
+    addServerTemplate({
+      filename: '#superoffice-webhooks/inbox',
+      getContents: () =>
+        options.inbox
+          ? "export { createBullMQInbox } from '@superoffice-webhooks/bullmq'"
+          : 'export const createBullMQInbox = undefined',
     })
 
     addServerImports([{ name: 'defineSuperOfficeEventHandler', from: resolver.resolve('./runtime/define') }])

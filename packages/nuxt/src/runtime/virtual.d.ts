@@ -7,3 +7,6 @@ declare module '#superoffice-webhooks/handlers' {
   const handlers: unknown[]
   export default handlers
 }
+declare module '#superoffice-webhooks/inbox' {
+  export const createBullMQInbox: ((options: object) => unknown) | undefined
+}
