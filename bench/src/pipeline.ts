@@ -5,6 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { Webhooks as OctokitWebhooks } from '@octokit/webhooks'
 import {
   createSuperOfficeWebhooks,
+  type SuperOfficeWebhooksOptions,
   superOfficeEventSchemas,
   verifySignatureSync,
   verifySignatureWebCrypto,
@@ -47,43 +48,31 @@ export function buildCases(make: (eventId: string) => string, poolSize: number):
     },
   }
 
-  // A dedupe TTL of 1 ms lets the pool's EventIds be claimed again on the next lap, so every
-  // iteration pays for a real claim and completion in the in-memory store.
-  const webhooks = createSuperOfficeWebhooks({ secret: SECRET, logger: false, dedupe: { ttlSeconds: 0.001 } })
-  let handled = 0
-  webhooks.on(['sale.created', 'sale.changed'], () => {
-    handled++
-  })
-  const ours: Case = {
-    name: 'ours: verify + parse + validate + dedupe + dispatch',
-    async run(i) {
-      const { body, signature } = at(pool, i)
-      const before = handled
-      const answer = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
-      if (answer.status !== 200 || handled !== before + 1) throw new Error(`ours answered ${answer.status}`)
-    },
+  // Our pipeline with a given secret option. A dedupe TTL of 1 ms lets the pool's EventIds be
+  // claimed again on the next lap, so every iteration pays for a real claim and completion.
+  const oursWith = (name: string, secret: SuperOfficeWebhooksOptions['secret']): Case => {
+    const webhooks = createSuperOfficeWebhooks({ secret, logger: false, dedupe: { ttlSeconds: 0.001 } })
+    let handled = 0
+    webhooks.on(['sale.created', 'sale.changed'], () => {
+      handled++
+    })
+    return {
+      name,
+      async run(i) {
+        const { body, signature } = at(pool, i)
+        const before = handled
+        const answer = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
+        if (answer.status !== 200 || handled !== before + 1) throw new Error(`${name} answered ${answer.status}`)
+      },
+    }
   }
-
-  // The same pipeline with a multi-tenant resolver: the tenant is read from the raw bytes (a short
+  const ours = oursWith('ours: verify + parse + validate + dedupe + dispatch', SECRET)
+  // The same with a multi-tenant resolver: the tenant is read from the raw bytes (a short
   // top-level scan) only when the resolver asks, never by parsing the unauthenticated body.
   const tenant = JSON.parse(texts[0] ?? '{}').ContextIdentifier as string
-  const resolved = createSuperOfficeWebhooks({
-    secret: (hint) => (hint.tenant === tenant ? SECRET : undefined),
-    logger: false,
-    dedupe: { ttlSeconds: 0.001 },
-  })
-  resolved.on(['sale.created', 'sale.changed'], () => {
-    handled++
-  })
-  const oursResolver: Case = {
-    name: 'ours, secret resolver (multi-tenant)',
-    async run(i) {
-      const { body, signature } = at(pool, i)
-      const before = handled
-      const answer = await resolved.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
-      if (answer.status !== 200 || handled !== before + 1) throw new Error(`resolver answered ${answer.status}`)
-    },
-  }
+  const oursResolver = oursWith('ours, secret resolver (multi-tenant)', (hint) =>
+    hint.tenant === tenant ? SECRET : undefined,
+  )
 
   const octokit = new OctokitWebhooks({ secret: SECRET })
   octokit.onAny(() => {})

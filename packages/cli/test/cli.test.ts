@@ -1,27 +1,17 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createSuperOfficeWebhooks, readRawBody, signPayload } from '@superoffice-webhooks/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, runCli } from './helpers.js'
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const secret = 'cli-secret'
 
-function run(args: string[], input?: string | Buffer, env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end(input ?? '')
-  })
-}
+const run = (args: string[], input?: string | Buffer, env: Record<string, string> = {}) =>
+  runCli(args, { ...(input === undefined ? {} : { input }), env })
 
 let server: Server
 let url: string

@@ -1,27 +1,15 @@
-import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { freePort, hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
 import { createTestEvent } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './helpers.js'
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const secret = 'cli-secret'
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NO_COLOR: '1', ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end()
-  })
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, { env })
 
 async function receiver(failing: boolean) {
   const webhooks = createSuperOfficeWebhooks({ secret, logger: false })

@@ -1,26 +1,14 @@
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type ExampleApp, startExampleApp } from '@superoffice-webhooks/adapter-contract'
 import { startWebhookApiServer, type WebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './helpers.js'
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const exampleDir = fileURLToPath(new URL('../../../apps/koa-example', import.meta.url))
 const secret = 'koa-example-cli-secret'
 
-function run(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [cli, 'webhooks', ...args], {
-      env: { ...process.env, NO_COLOR: '1', SUPEROFFICE_WEBHOOK_SECRET: '', ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c))
-    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end()
-  })
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['webhooks', ...args], { env: { SUPEROFFICE_WEBHOOK_SECRET: '', ...env } })
 
 describe('superoffice-webhooks webhooks, against a SuperOffice Webhook API stand-in and the Koa example', () => {
   let api: WebhookApiServer
