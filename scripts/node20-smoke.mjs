@@ -29,7 +29,11 @@ const files = readdirSync(dir)
   .filter((f) => /\.test\.(mjs|cjs)$/.test(f))
   .map((f) => join(dir, f))
 console.log(`Node 20 smoke tests on ${node20}: ${files.length} files`)
-const run = spawnSync(node20, ['--test', '--test-reporter=spec', ...files], { encoding: 'utf8' })
+// A hung test (an open handle) must fail the run, not hold CI until its time limit.
+const run = spawnSync(node20, ['--test', '--test-reporter=spec', '--test-timeout=60000', ...files], {
+  encoding: 'utf8',
+  timeout: 180_000,
+})
 process.stdout.write(run.stdout)
 process.stderr.write(run.stderr)
 const count = (label) => Number(run.stdout.match(new RegExp(`ℹ ${label} (\\d+)`))?.[1] ?? 0)

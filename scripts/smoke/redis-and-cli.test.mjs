@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
-import { createServer } from 'node:net'
+import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { createRedisDedupeStore } from '@superoffice-webhooks/redis'
 import { Redis } from 'ioredis'
+import { hasRedis, startRedis } from './redis.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const hasRedis = spawnSync('redis-server', ['--version']).status === 0
-if (!hasRedis && process.env.CI) throw new Error('redis-server is missing; .ci/run installs it')
 
 test('the superoffice-webhooks CLI runs on this Node', () => {
   const cli = join(root, 'packages/cli/dist/cli.js')
@@ -24,20 +22,8 @@ test('the superoffice-webhooks CLI runs on this Node', () => {
 test('the Redis dedupe store (ioredis) claims once on this Node', {
   skip: !hasRedis && 'redis-server not installed',
 }, async () => {
-  const port = await new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  )
-  const client = new Redis(`redis://127.0.0.1:${port}`, { retryStrategy: (n) => (n > 50 ? null : 50) })
+  const server = await startRedis()
+  const client = new Redis(server.url, { retryStrategy: (n) => (n > 50 ? null : 50) })
   client.on('error', () => {}) // refused until redis-server is up; ping() waits through the retries
   try {
     await client.ping()
@@ -48,6 +34,6 @@ test('the Redis dedupe store (ioredis) claims once on this Node', {
     assert.equal(await store.claim('smoke', 10_000), false)
   } finally {
     client.disconnect()
-    server.kill('SIGKILL')
+    server.stop()
   }
 })
