@@ -1,6 +1,16 @@
 import 'reflect-metadata'
-import { Module } from '@nestjs/common'
-import { NestFactory } from '@nestjs/core'
+import {
+  type CanActivate,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Module,
+  SetMetadata,
+  VERSION_NEUTRAL,
+  Version,
+  VersioningType,
+} from '@nestjs/common'
+import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { runAdapterContract } from '@superoffice-webhooks/adapter-contract'
 import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
@@ -36,3 +46,41 @@ runAdapterContract({
     return { url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), close: () => app.close() }
   },
 })
+
+// The same contract in an app as many are deployed: a global auth guard that refuses anything not
+// marked public, URI versioning with a default version, and the webhook route opted out of both.
+const IS_PUBLIC = 'isPublic'
+@Injectable()
+class AuthGuard implements CanActivate {
+  constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
+  canActivate(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true
+  }
+}
+
+for (const platform of ['express', 'fastify'] as const) {
+  runAdapterContract({
+    name: `nestjs 12, ${platform}, with a global auth guard and URI versioning`,
+    frameworkParsesBody: platform === 'fastify',
+    async start(webhooks, path) {
+      @Module({
+        imports: [
+          SuperOfficeWebhooksModule.forRoot({
+            webhooks,
+            path,
+            controllerDecorators: [SetMetadata(IS_PUBLIC, true), Version(VERSION_NEUTRAL)],
+          }),
+        ],
+        providers: [{ provide: APP_GUARD, useClass: AuthGuard }],
+      })
+      class GuardedModule {}
+      const app =
+        platform === 'express'
+          ? await NestFactory.create(GuardedModule, { logger: false })
+          : await NestFactory.create(GuardedModule, new FastifyAdapter(), { logger: false })
+      app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' })
+      await app.listen(0, '127.0.0.1')
+      return { url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), close: () => app.close() }
+    },
+  })
+}
