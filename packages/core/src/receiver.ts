@@ -18,7 +18,7 @@ import type {
   SuperOfficeWebhookInput,
   SuperOfficeWebhooks,
 } from './types.js'
-import { createValidator, markValidated } from './validate.js'
+import { createValidator } from './validate.js'
 
 const MAX_FUTURE_MS = 5 * 60 * 1000
 /**
@@ -124,7 +124,6 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       return okAnswer(ANSWERS.unhandled, undefined)
     }
     const { event, name, kind } = verdict
-    if (kind === 'known') markValidated(event)
     const eventId = typeof event.EventId === 'string' && event.EventId.length > 0 ? event.EventId : undefined
 
     const headerEventId = getHeader(headers, 'x-superoffice-eventid')
@@ -293,7 +292,6 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       if (verdict instanceof SuperOfficeWebhookError) throw verdict
       if (verdict.event === undefined) return
       const { event, name, kind } = verdict
-      if (kind === 'known') markValidated(event)
       const set = dispatcher.handlersFor(name)
       const context: SuperOfficeEventContext = {
         kind,
