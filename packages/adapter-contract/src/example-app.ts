@@ -108,5 +108,5 @@ export async function startExampleApp(options: {
   }
 }
 
-/** The one log line DESIGN.md fixes for every example app. */
+/** The one log line every example app prints per event (README: The example apps). */
 export const EVENT_LINE = /^superoffice event=(\S+) key=(\S+) tenant=(\S+) id=(\S+)$/

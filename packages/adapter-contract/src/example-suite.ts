@@ -4,7 +4,7 @@ import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
 import { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
 
 /**
- * DESIGN.md's example apps contract, run against one app started from its build output: PORT,
+ * The example apps contract (README: The example apps), run against one app started from its build output: PORT,
  * SUPEROFFICE_WEBHOOK_SECRET, POST /webhooks/superoffice, GET /healthz, one fixed line per event,
  * the typed `sale.sold` handler, a wildcard and a catch-all (seen through GET /stats).
  */

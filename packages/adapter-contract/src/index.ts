@@ -41,7 +41,7 @@ interface Delivery {
 }
 
 /**
- * Runs every row of DESIGN.md's answer contract against one adapter over real HTTP.
+ * Runs every row of the answer contract (README: The answer contract) against one adapter over real HTTP.
  */
 export function runAdapterContract(options: AdapterContractOptions): void {
   const path = options.path ?? '/webhooks/superoffice'
