@@ -37,13 +37,22 @@ export function assertContentLength(headers: HeadersLike | undefined, limit: num
  * const rawBody = await readRawBody(req, { limit: webhooks.maxBodyBytes, headers: req.headers })
  * ```
  */
-export async function readRawBody(
+export function readRawBody(
   source: AsyncIterable<Uint8Array | string>,
   options: ReadRawBodyOptions,
 ): Promise<Uint8Array> {
   const { limit } = options
-  assertContentLength(options.headers, limit)
+  try {
+    assertContentLength(options.headers, limit)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  // Not an async function: a Node request's promise is handed on as is, without an extra hop.
   if (isNodeStream(source)) return readNodeStream(source, limit)
+  return readIterable(source, limit)
+}
+
+async function readIterable(source: AsyncIterable<Uint8Array | string>, limit: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   let total = 0
   const iterator = source[Symbol.asyncIterator]()

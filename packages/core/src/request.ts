@@ -1,6 +1,7 @@
 import { readRawBody, readWebBody } from './body.js'
 import { SuperOfficeWebhookError } from './errors.js'
 import type { HeadersLike } from './headers.js'
+import { isThenable } from './parse.js'
 import type { RawBody } from './signature.js'
 import type { SuperOfficeWebhookAnswer, SuperOfficeWebhooks } from './types.js'
 
@@ -68,7 +69,7 @@ const DEFAULT_FIX =
  * The body's bytes from whatever the framework has, with the limit (413 before reading when
  * `Content-Length` says too much; as soon as a stream passes it otherwise).
  */
-export async function readBodySource(input: SuperOfficeRequestInput, limit: number): Promise<RawBody> {
+export function readBodySource(input: SuperOfficeRequestInput, limit: number): RawBody | Promise<RawBody> {
   const { bytes, node, web, parsed } = input.body
   if (typeof bytes === 'string' || bytes instanceof Uint8Array) return bytes
   const kept = node?.body
@@ -86,22 +87,27 @@ export async function readBodySource(input: SuperOfficeRequestInput, limit: numb
 }
 
 /** `webhooks.receive`: the method check, the body read, then `handle`; every failure becomes its answer. */
-export async function receiveRequest(
+export function receiveRequest(
   webhooks: SuperOfficeWebhooks,
   input: SuperOfficeRequestInput,
   methodNotAllowed: () => SuperOfficeWebhookAnswer,
 ): Promise<SuperOfficeWebhookAnswer> {
-  if (input.method !== 'POST') return methodNotAllowed()
-  try {
-    const rawBody = await readBodySource(input, webhooks.maxBodyBytes)
-    return await webhooks.handle({
+  if (input.method !== 'POST') return Promise.resolve(methodNotAllowed())
+  const handle = (rawBody: RawBody) =>
+    webhooks.handle({
       rawBody,
       headers: input.headers,
       url: input.url,
       request: input.request,
       waitUntil: input.waitUntil,
     })
+  const refuse = (error: unknown) => webhooks.answerError(error)
+  // Plain promise chaining rather than async/await: bytes a framework already holds go straight
+  // to the pipeline, and a stream's promise is continued without extra hops.
+  try {
+    const rawBody = readBodySource(input, webhooks.maxBodyBytes)
+    return isThenable(rawBody) ? Promise.resolve(rawBody).then(handle, refuse) : handle(rawBody)
   } catch (error) {
-    return webhooks.answerError(error)
+    return Promise.resolve(refuse(error))
   }
 }

@@ -63,9 +63,15 @@ const reporting = new WeakSet<SuperOfficeWebhooks>()
 const H3_V1_RAW_BODY = Symbol.for('h3RawBody')
 
 /** Where h3 v1 (and Nitro 2's presets) keep a request body, in the order h3's readRawBody looks. */
-async function v1Body(event: H3EventLike): Promise<SuperOfficeBodySource> {
+function v1Body(event: H3EventLike): SuperOfficeBodySource | Promise<SuperOfficeBodySource> {
   const req = (event.node as { req: NodeRequestLike }).req
-  const own = await (event._requestBody ?? (req as unknown as Record<symbol, unknown>)[H3_V1_RAW_BODY])
+  const own = event._requestBody ?? (req as unknown as Record<symbol, unknown>)[H3_V1_RAW_BODY]
+  // Usually nothing is there and the stream is read: no promise to wait for in that case.
+  if (own instanceof Promise) return own.then((resolved) => fromSources(event, req, resolved))
+  return fromSources(event, req, own)
+}
+
+function fromSources(event: H3EventLike, req: NodeRequestLike, own: unknown): SuperOfficeBodySource {
   if (typeof own === 'string' || own instanceof Uint8Array) return { bytes: own }
   if (own instanceof ReadableStream) return { web: own }
   const web = event.web?.request?.body
