@@ -59,26 +59,48 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   const maxEntries = options.maxEntries ?? 100_000
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer.')
   const now = options.now ?? Date.now
-  // Insertion order is (nearly) expiry order, so the oldest key is the first to check and to evict.
-  const expiries = new Map<string, number>()
+  // A ring of `maxEntries` slots in claim order: claim number n goes to slot n % maxEntries and
+  // evicts whatever key still owns that slot. The Map says which slot each key owns; a slot whose
+  // key no longer points back to it (released, or claimed afresh after expiry) is stale and holds
+  // nothing. The order is never read by iterating the Map from its old end: V8 leaves a hole for
+  // every deleted key until it rehashes, and finding the oldest key behind tens of thousands of
+  // holes cost up to 90 µs per claim once the store was full. Slots grow with use up to the cap.
+  const slots = new Map<string, number>()
+  let keys: (string | undefined)[] = []
+  let expiries = new Float64Array(Math.min(maxEntries, 1024))
+  let claimed = 0 // claims ever inserted: the next one goes to slot claimed % maxEntries
+  let swept = 0 // claims the sweep has passed
 
-  let claims = 0
-  const sweep = (time: number) => {
-    // Every 16th claim drops up to 64 expired keys from the old end: claim stays O(1) on average
-    // while expired keys drain faster than new ones arrive.
-    if ((++claims & 15) !== 0) return
-    let steps = 0
-    for (const [key, expiresAt] of expiries) {
-      if (expiresAt > time || steps++ >= 64) break
-      expiries.delete(key)
-    }
-  }
+  const owns = (key: string | undefined, slot: number): key is string => key !== undefined && slots.get(key) === slot
 
   const insert = (key: string, expiresAt: number) => {
-    expiries.set(key, expiresAt)
-    if (expiries.size > maxEntries) {
-      const oldest = expiries.keys().next()
-      if (!oldest.done) expiries.delete(oldest.value)
+    const slot = claimed++ % maxEntries
+    const previous = keys[slot]
+    if (owns(previous, slot)) slots.delete(previous)
+    if (slot >= expiries.length) {
+      const grown = new Float64Array(Math.min(maxEntries, expiries.length * 2))
+      grown.set(expiries)
+      expiries = grown
+    }
+    keys[slot] = key
+    expiries[slot] = expiresAt
+    slots.set(key, slot)
+  }
+
+  let calls = 0
+  const sweep = (time: number) => {
+    // Every 16th claim drops up to 64 stale or expired slots from the old end: claim stays O(1)
+    // while expired keys drain faster than new ones arrive.
+    if ((++calls & 15) !== 0) return
+    swept = Math.max(swept, claimed - maxEntries)
+    for (let steps = 0; steps < 64 && swept < claimed; steps++, swept++) {
+      const slot = swept % maxEntries
+      const key = keys[slot]
+      if (owns(key, slot)) {
+        if ((expiries[slot] as number) > time) return
+        slots.delete(key)
+      }
+      keys[slot] = undefined
     }
   }
 
@@ -86,30 +108,34 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     claim(key, ttlMs) {
       const time = now()
       sweep(time)
-      const expiresAt = expiries.get(key)
-      if (expiresAt !== undefined) {
-        if (expiresAt > time) return false
-        // Re-inserted at the young end, so the old end stays (nearly) in expiry order.
-        expiries.delete(key)
+      const slot = slots.get(key)
+      if (slot !== undefined) {
+        if ((expiries[slot] as number) > time) return false
+        // Expired: claimed afresh at the young end (the old slot goes stale).
+        slots.delete(key)
       }
       insert(key, time + ttlMs)
       return true
     },
     complete(key, ttlMs) {
-      // Updated in place: keys stay in claim order, which is close enough to expiry order for the
-      // sweep, and a delete plus re-insert per event is measurable on the hot path. (A key evicted
-      // meanwhile comes back at the young end.)
-      if (expiries.size >= maxEntries && !expiries.has(key)) insert(key, now() + ttlMs)
-      else expiries.set(key, now() + ttlMs)
+      // Updated in place: the key keeps its claim position, close enough to expiry order for the
+      // sweep. A key evicted meanwhile comes back at the young end.
+      const slot = slots.get(key)
+      if (slot !== undefined) expiries[slot] = now() + ttlMs
+      else insert(key, now() + ttlMs)
     },
     release(key) {
-      expiries.delete(key)
+      slots.delete(key)
     },
     get size() {
-      return expiries.size
+      return slots.size
     },
     clear() {
-      expiries.clear()
+      slots.clear()
+      keys = []
+      expiries = new Float64Array(Math.min(maxEntries, 1024))
+      claimed = 0
+      swept = 0
     },
   }
 }
