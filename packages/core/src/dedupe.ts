@@ -61,30 +61,33 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   const now = options.now ?? Date.now
   // A ring of `maxEntries` slots in claim order: claim number n goes to slot n % maxEntries and
   // evicts whatever key still owns that slot. The Map says which slot each key owns; a slot whose
-  // key no longer points back to it (released, or claimed afresh after expiry) is stale and holds
-  // nothing. The order is never read by iterating the Map from its old end: V8 leaves a hole for
+  // key gave it up (released, or claimed afresh after expiry) is stale and evicts nothing. The order is never read by iterating the Map from its old end: V8 leaves a hole for
   // every deleted key until it rehashes, and finding the oldest key behind tens of thousands of
   // holes cost up to 90 µs per claim once the store was full. Slots grow with use up to the cap.
   const slots = new Map<string, number>()
   let keys: (string | undefined)[] = []
+  // A slot's expiry; NaN once its key no longer owns it, so eviction needs no Map lookup to tell.
   let expiries = new Float64Array(Math.min(maxEntries, 1024))
   let claimed = 0 // claims ever inserted: the next one goes to slot claimed % maxEntries
   let swept = 0 // claims the sweep has passed
 
-  const owns = (key: string | undefined, slot: number): key is string => key !== undefined && slots.get(key) === slot
-
   const insert = (key: string, expiresAt: number) => {
     const slot = claimed++ % maxEntries
-    const previous = keys[slot]
-    if (owns(previous, slot)) slots.delete(previous)
     if (slot >= expiries.length) {
       const grown = new Float64Array(Math.min(maxEntries, expiries.length * 2))
       grown.set(expiries)
       expiries = grown
     }
+    const previous = keys[slot]
+    if (previous !== undefined && !Number.isNaN(expiries[slot])) slots.delete(previous)
     keys[slot] = key
     expiries[slot] = expiresAt
     slots.set(key, slot)
+  }
+
+  const disown = (key: string, slot: number) => {
+    expiries[slot] = Number.NaN
+    slots.delete(key)
   }
 
   let calls = 0
@@ -96,9 +99,10 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     for (let steps = 0; steps < 64 && swept < claimed; steps++, swept++) {
       const slot = swept % maxEntries
       const key = keys[slot]
-      if (owns(key, slot)) {
-        if ((expiries[slot] as number) > time) return
-        slots.delete(key)
+      const expiresAt = expiries[slot] as number
+      if (key !== undefined && !Number.isNaN(expiresAt)) {
+        if (expiresAt > time) return
+        disown(key, slot)
       }
       keys[slot] = undefined
     }
@@ -112,7 +116,7 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
       if (slot !== undefined) {
         if ((expiries[slot] as number) > time) return false
         // Expired: claimed afresh at the young end (the old slot goes stale).
-        slots.delete(key)
+        disown(key, slot)
       }
       insert(key, time + ttlMs)
       return true
@@ -125,7 +129,8 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
       else insert(key, now() + ttlMs)
     },
     release(key) {
-      slots.delete(key)
+      const slot = slots.get(key)
+      if (slot !== undefined) disown(key, slot)
     },
     get size() {
       return slots.size

@@ -3,7 +3,7 @@ import { SuperOfficeWebhookError } from './errors.js'
 import type { HeadersLike } from './headers.js'
 import { isThenable } from './parse.js'
 import type { RawBody } from './signature.js'
-import type { SuperOfficeWebhookAnswer, SuperOfficeWebhooks } from './types.js'
+import type { SuperOfficeWebhookAnswer, SuperOfficeWebhookInput, SuperOfficeWebhooks } from './types.js'
 
 /**
  * Where a request's body is, as a framework has it. The pipeline takes the first that holds the
@@ -86,15 +86,16 @@ export function readBodySource(input: SuperOfficeRequestInput, limit: number): R
   throw new SuperOfficeWebhookError('raw_body_unavailable', input.rawBodyFix ?? DEFAULT_FIX)
 }
 
-/** `webhooks.receive`: the method check, the body read, then `handle`; every failure becomes its answer. */
+/** `webhooks.receive`: the method check, the body read, then the pipeline; every failure becomes its answer. */
 export function receiveRequest(
   webhooks: SuperOfficeWebhooks,
   input: SuperOfficeRequestInput,
+  handle: (input: SuperOfficeWebhookInput) => SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>,
   methodNotAllowed: () => SuperOfficeWebhookAnswer,
 ): Promise<SuperOfficeWebhookAnswer> {
   if (input.method !== 'POST') return Promise.resolve(methodNotAllowed())
-  const handle = (rawBody: RawBody) =>
-    webhooks.handle({
+  const run = (rawBody: RawBody) =>
+    handle({
       rawBody,
       headers: input.headers,
       url: input.url,
@@ -102,11 +103,11 @@ export function receiveRequest(
       waitUntil: input.waitUntil,
     })
   const refuse = (error: unknown) => webhooks.answerError(error)
-  // Plain promise chaining rather than async/await: bytes a framework already holds go straight
-  // to the pipeline, and a stream's promise is continued without extra hops.
+  // Plain promise chaining rather than async/await, and a pipeline that answers synchronously when
+  // it can: a body read from a stream costs one hop to the answer, bytes already held none.
   try {
     const rawBody = readBodySource(input, webhooks.maxBodyBytes)
-    return isThenable(rawBody) ? Promise.resolve(rawBody).then(handle, refuse) : handle(rawBody)
+    return isThenable(rawBody) ? Promise.resolve(rawBody).then(run, refuse) : Promise.resolve(run(rawBody))
   } catch (error) {
     return Promise.resolve(refuse(error))
   }
