@@ -135,19 +135,16 @@ export function defineSuperOfficeWebhookHandler(
     }
     const node = event.node
     if (!node?.res) throw new TypeError('defineSuperOfficeWebhookHandler: not an h3 v1 or v2 event.')
+    const res = node.res
     // h3 v1: the bytes may already be somewhere else than the stream (a serverless preset's mocked
     // request, a middleware that called readRawBody): look where h3 itself looks.
     const { method, headers, url } = node.req
-    const answer = await webhooks.receive({
-      method,
-      headers,
-      url,
-      body: await v1Body(event),
-      request: event,
-      waitUntil,
-    })
-    node.res.statusCode = answer.status
-    for (const [name, value] of Object.entries(answer.headers)) node.res.setHeader(name, value)
+    const receive = (body: SuperOfficeBodySource) =>
+      webhooks.receive({ method, headers, url, body, request: event, waitUntil })
+    const source = v1Body(event)
+    const answer = await (source instanceof Promise ? source.then(receive) : receive(source))
+    res.statusCode = answer.status
+    for (const name in answer.headers) res.setHeader(name, answer.headers[name] as string)
     return JSON.stringify(answer.body)
   }
   return Object.assign(handler, { webhooks, __is_handler__: true as const })

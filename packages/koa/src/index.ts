@@ -75,24 +75,30 @@ export function superOfficeWebhookHandler(webhooks: SuperOfficeWebhooks): Middle
   }
   return async (ctx) => {
     const request = ctx.request as { rawBody?: unknown; body?: unknown }
-    const bytes =
-      typeof request.rawBody === 'string' || request.rawBody instanceof Uint8Array ? request.rawBody : undefined
+    const raw = request.rawBody
     const answer = await webhooks.receive({
       method: ctx.method,
       headers: ctx.headers,
-      url: ctx.href,
-      body: { bytes, node: ctx.req, parsed: request.body },
+      // The path and query, as Node's req.url has them (ctx.href would build the origin per request).
+      url: ctx.originalUrl,
+      body: {
+        bytes: typeof raw === 'string' || raw instanceof Uint8Array ? raw : undefined,
+        node: ctx.req,
+        parsed: request.body,
+      },
       request: ctx,
       rawBodyFix: RAW_BODY_FIX,
     })
     ctx.status = answer.status
-    ctx.set(answer.headers as Record<string, string>)
+    // Koa gives an object body `application/json; charset=utf-8` itself: only the other headers.
+    for (const name in answer.headers) if (name !== 'content-type') ctx.set(name, answer.headers[name] as string)
     ctx.body = answer.body
+    const event = answer.event
     const state: SuperOfficeKoaState = {
       status: answer.status,
       code: answer.body.ok ? 'ok' : answer.body.error,
-      event: typeof answer.event?.Event === 'string' ? answer.event.Event : undefined,
-      eventId: typeof answer.event?.EventId === 'string' ? answer.event.EventId : undefined,
+      event: typeof event?.Event === 'string' ? event.Event : undefined,
+      eventId: typeof event?.EventId === 'string' ? event.EventId : undefined,
     }
     ctx.state.superOffice = state
     if (answer.error && answer.status >= 500) ctx.app.emit('error', answer.error, ctx)
