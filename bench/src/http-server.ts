@@ -1,4 +1,4 @@
-// One server for the HTTP benchmark, in its own process: `node src/http-server.ts <framework> <adapter|bare>`.
+// One server for the HTTP benchmark, in its own process: `node src/http-server.ts <framework> <bare|limit|adapter>`.
 // Prints the port once it listens. The bare route reads the raw body and answers 200: the floor
 // the adapter's route is compared with.
 import 'reflect-metadata'
@@ -34,6 +34,7 @@ process.on('SIGUSR2', () => {
   requests = 0
   handled = 0
   cpuAtReset = process.cpuUsage()
+  console.log('reset')
 })
 process.on('SIGTERM', () => {
   const cpu = process.cpuUsage(cpuAtReset)

@@ -2,7 +2,7 @@
 // BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
 import { cpus } from 'node:os'
 import { benchHostile, formatHostile } from './hostile.ts'
-import { benchHttp, formatHttp } from './http.ts'
+import { benchHttp, formatHttp, hasWrk } from './http.ts'
 import { benchInbox, formatInbox } from './inbox.ts'
 import { benchMemory, formatMemory } from './memory.ts'
 import { benchPipeline, formatPipeline } from './pipeline.ts'
@@ -16,8 +16,11 @@ console.log(formatPipeline(await benchPipeline({ timeMs: quick ? 200 : 2000 })))
 console.log('\n## Hostile and odd input (µs per request, p50)\n')
 console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
 
-console.log('\n## HTTP per adapter (autocannon on loopback; server CPU per request from the server process)\n')
-console.log(formatHttp(await benchHttp({ durationSeconds: quick ? 1 : 5 })))
+console.log(
+  '\n## HTTP per adapter (wrk on loopback, one-second slices in turn; server CPU per request from the server process)\n',
+)
+if (hasWrk()) console.log(formatHttp(await benchHttp(quick ? { rounds: 1 } : {})))
+else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
 
 console.log('\n## Durable inbox (BullMQ on a local redis-server) against the in-memory pipeline\n')
 console.log(formatInbox(await benchInbox({ events: quick ? 500 : 5000 })))

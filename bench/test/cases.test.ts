@@ -42,3 +42,30 @@ describe('the inbox benchmark', () => {
     expect(result.worker.every((w) => w.eventsPerSecond > 0)).toBe(true)
   }, 60_000)
 })
+
+describe('the HTTP benchmark', async () => {
+  const { benchHttp, hasWrk } = await import('../src/http.ts')
+  const wrk = hasWrk()
+  if (!wrk) {
+    const message = 'wrk is not installed (Debian: apt-get install wrk): the HTTP benchmark test cannot run'
+    if (process.env.CI === 'true') throw new Error(message)
+    console.warn(`\n!!! SKIPPED: ${message}\n`)
+  }
+  it.runIf(wrk)(
+    'loads each route with wrk: every adapter request handled once, none refused',
+    async () => {
+      const rows = await benchHttp({ frameworks: ['koa'], rounds: 1 })
+      expect(rows.map((r) => r.mode)).toEqual(['bare', 'limit', 'adapter'])
+      for (const row of rows) {
+        expect(row.rps).toBeGreaterThan(0)
+        expect(row.non2xx).toBe(0)
+      }
+      const adapter = rows[2]
+      // Distinct EventIds throughout: the dedupe store never answers a duplicate.
+      expect(adapter?.handled).toBe(adapter?.requests)
+      expect(adapter?.requests).toBeGreaterThan(1000)
+      expect(adapter?.ratio?.rounds).toBe(1)
+    },
+    120_000,
+  )
+})
