@@ -2,15 +2,19 @@
 // framework: bare (reads the body, answers 200) and limit (reads it, checks the HMAC in constant
 // time, JSON.parse: the least any correct receiver does).
 //
-// - Load: wrk (Debian's `wrk`), one thread, 32 connections, on loopback. Its Lua script sends
-//   signed sale.created events from a pool of 150,000 distinct EventIds; the adapter's dedupe store
-//   holds 100,000, so an EventId is evicted before it comes round again: every request is handled
-//   in full, with a full store that evicts on every claim (as in a server that has been up a
-//   while). The run fails if any adapter request was not handled.
-// - Pinning: with taskset and two or more CPUs, the servers get CPU 0 and wrk the others.
-// - Drift: this machine's speed wanders by tens of percent over seconds. So the three servers of a
-//   framework run side by side and are loaded in turn, one-second slices, several rounds, in a
-//   rotating order; the ratio is the median of the rounds' ratios, with the lowest and highest.
+// - Load: wrk (Debian's `wrk`), one thread and 32 connections per route, on loopback. Its Lua
+//   script sends signed sale.created events from a pool of 150,000 distinct EventIds; the
+//   adapter's dedupe store holds 100,000, so an EventId is evicted before it comes round again:
+//   every request is handled in full, with a full store that evicts on every claim (as in a server
+//   that has been up a while). The run fails if any adapter request was not handled.
+// - Same time, same core: this machine's speed wanders by tens of percent within seconds, so
+//   routes measured one after the other are not comparable. The three servers of a framework run
+//   at once, all on CPU 0 (taskset), each loaded to saturation by its own wrk on the other CPUs;
+//   the scheduler gives each server an equal share of CPU 0, so their requests/s compare their
+//   costs under the very same conditions. V8 runs its GC on the main thread here
+//   (--single-threaded-gc): GC helper threads would otherwise win a busier process extra shares.
+// - Rounds: several slices of two seconds; the ratio is the median of the rounds' ratios, with
+//   the lowest and highest.
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -35,6 +39,8 @@ export interface HttpRow {
   non2xx: number
   /** Server CPU time per request, in µs, over the measured slices. */
   cpuPerRequest: number
+  /** The server's share of a CPU while measured (the three routes share CPU 0: about a third each). */
+  cpuShare: number
   /** Events the adapter's handler ran (0 for the other routes). */
   handled: number
   /** Requests the server counted after its warm-up. */
@@ -88,7 +94,7 @@ interface Server {
 
 async function startServer(framework: string, mode: Mode): Promise<Server> {
   const script = fileURLToPath(new URL('./http-server.ts', import.meta.url))
-  const [command, args] = onCpus('0', process.execPath, [script, framework, mode])
+  const [command, args] = onCpus('0', process.execPath, ['--single-threaded-gc', script, framework, mode])
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] })
   const lines: string[] = []
   let onReset: (() => void) | undefined
@@ -172,14 +178,11 @@ async function benchFramework(framework: string, pool: string, rounds: number, s
   const servers: Server[] = []
   try {
     for (const mode of MODES) servers.push(await startServer(framework, mode))
-    for (const server of servers) await slice(server, pool, 1) // warm-up: the JIT settles
+    await Promise.all(servers.map((server) => slice(server, pool, 1))) // warm-up: the JIT settles
     for (const server of servers) await server.reset()
     for (let round = 0; round < rounds; round++) {
-      // A rotating order: no route always follows the same one.
-      for (let k = 0; k < servers.length; k++) {
-        const server = servers[(round + k) % servers.length] as Server
-        server.slices.push(await slice(server, pool, seconds))
-      }
+      const results = await Promise.all(servers.map((server) => slice(server, pool, seconds)))
+      for (const [i, server] of servers.entries()) server.slices.push(results[i] as Server['slices'][number])
     }
   } finally {
     const stats = await Promise.all(servers.map((s) => s.stop()))
@@ -196,6 +199,7 @@ async function benchFramework(framework: string, pool: string, rounds: number, s
       p99: median(server.slices.map((s) => s.p99Us)) / 1000,
       non2xx: server.slices.reduce((sum, s) => sum + s.non2xx, 0),
       cpuPerRequest: stats.cpuMicros / stats.requests,
+      cpuShare: stats.cpuMicros / (secondsIn * 1e6),
       handled: stats.handled,
       requests: stats.requests,
     }
@@ -216,7 +220,7 @@ async function benchFramework(framework: string, pool: string, rounds: number, s
 /**
  * Runs the HTTP benchmark for the given frameworks.
  *
- * @param options.rounds one-second slices per route (default 10)
+ * @param options.rounds slices in which the three routes run at once (default 5, of 2 s each)
  */
 export async function benchHttp(
   options: { rounds?: number; sliceSeconds?: number; frameworks?: readonly string[] } = {},
@@ -226,7 +230,7 @@ export async function benchHttp(
     const pool = writePool(dir)
     const rows: HttpRow[] = []
     for (const framework of options.frameworks ?? FRAMEWORKS) {
-      rows.push(...(await benchFramework(framework, pool, options.rounds ?? 10, options.sliceSeconds ?? 1)))
+      rows.push(...(await benchFramework(framework, pool, options.rounds ?? 5, options.sliceSeconds ?? 2)))
     }
     return rows
   } finally {
@@ -236,8 +240,8 @@ export async function benchHttp(
 
 export function formatHttp(rows: HttpRow[]): string {
   const out = [
-    '| framework | route | req/s | p99 ms | server CPU µs/req | adapter ÷ this (req/s) | this ÷ adapter (CPU) | non-2xx |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| framework | route | req/s (a third of CPU 0) | p99 ms | CPU share | server CPU µs/req | adapter ÷ this (req/s) | this ÷ adapter (CPU) | non-2xx |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const framework of new Set(rows.map((r) => r.framework))) {
     const adapter = rows.find((r) => r.framework === framework && r.mode === 'adapter')
@@ -252,7 +256,7 @@ export function formatHttp(rows: HttpRow[]): string {
       }
       const cpu = mode === 'adapter' ? '' : (r.cpuPerRequest / adapter.cpuPerRequest).toFixed(2)
       out.push(
-        `| ${framework} | ${mode} | ${Math.round(r.rps)} | ${r.p99.toFixed(1)} | ${r.cpuPerRequest.toFixed(1)} | ${vs} | ${cpu} | ${r.non2xx} |`,
+        `| ${framework} | ${mode} | ${Math.round(r.rps)} | ${r.p99.toFixed(1)} | ${r.cpuShare.toFixed(2)} | ${r.cpuPerRequest.toFixed(1)} | ${vs} | ${cpu} | ${r.non2xx} |`,
       )
     }
   }
@@ -269,6 +273,6 @@ if (import.meta.main) {
     console.error('bench:http needs wrk on the PATH (Debian: apt-get install wrk).')
     process.exit(1)
   }
-  const rounds = Number(process.env.HTTP_ROUNDS ?? 10)
+  const rounds = Number(process.env.HTTP_ROUNDS ?? 5)
   console.log(formatHttp(await benchHttp({ frameworks: frameworks.length > 0 ? frameworks : FRAMEWORKS, rounds })))
 }
