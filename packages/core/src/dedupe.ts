@@ -26,7 +26,7 @@ export interface SuperOfficeDedupeStore {
 
 /** Options of {@link createMemoryDedupeStore}. */
 export interface MemoryDedupeStoreOptions {
-  /** Most keys kept; the oldest go first when it is reached. Default 100,000 (about 15 MB). */
+  /** Most keys kept; the oldest go first when it is reached. Default 100,000 (about 10 MB). */
   maxEntries?: number
   /** Clock, for tests. */
   now?: () => number
@@ -59,52 +59,146 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   const maxEntries = options.maxEntries ?? 100_000
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be a positive integer.')
   const now = options.now ?? Date.now
-  // A ring of `maxEntries` slots in claim order: claim number n goes to slot n % maxEntries and
-  // evicts whatever key still owns that slot. The Map says which slot each key owns; a slot whose
-  // key gave it up (released, or claimed afresh after expiry) is stale and evicts nothing. The order is never read by iterating the Map from its old end: V8 leaves a hole for
-  // every deleted key until it rehashes, and finding the oldest key behind tens of thousands of
-  // holes cost up to 90 µs per claim once the store was full. Slots grow with use up to the cap.
-  const slots = new Map<string, number>()
-  let keys: (string | undefined)[] = []
-  // A slot's expiry; NaN once its key no longer owns it, so eviction needs no Map lookup to tell.
-  let expiries = new Float64Array(Math.min(maxEntries, 1024))
+  // Keys live in a ring of `maxEntries` slots in claim order: claim number n takes slot
+  // n % maxEntries and evicts the key still there. A hash table of our own (open addressing,
+  // linear probing, at most half full) finds a key's slot. Everything is in typed arrays, the keys
+  // too (their characters, in a fixed-width arena): the garbage collector has nothing to walk,
+  // a key string dies young instead of being promoted and marked, and a lookup touches one or
+  // two cache lines. (A Map of 100,000 key strings made every major GC mark them all, and finding
+  // its oldest key cost up to 90 µs once full: V8 keeps a hole per deleted key until it rehashes.)
+  const maxTable = 2 ** Math.ceil(Math.log2(maxEntries * 2))
+  // A per-store seed: collisions computed for one process do not carry over to another.
+  const seed = (Math.random() * 0x1_0000_0000) | 0
+  let chars = new Uint8Array(0) // per slot: length, then up to KEY_CHARS Latin-1 characters
+  const longKeys = new Map<number, string>() // slots whose key does not fit (rare)
+  let hashes = new Int32Array(0)
+  let positions = new Int32Array(0) // the table index that points at each slot; -1: slot free
+  let expiries = new Float64Array(0)
+  let table = new Int32Array(Math.min(maxTable, 1024)) // 0 empty, -1 deleted, else slot + 1
+  let live = 0
+  let deleted = 0
   let claimed = 0 // claims ever inserted: the next one goes to slot claimed % maxEntries
   let swept = 0 // claims the sweep has passed
+  // claim and complete of one delivery get the same string: its hash is computed once.
+  let lastKey: string | undefined
+  let lastHash = 0
 
-  const insert = (key: string, expiresAt: number) => {
-    const slot = claimed++ % maxEntries
-    if (slot >= expiries.length) {
-      const grown = new Float64Array(Math.min(maxEntries, expiries.length * 2))
-      grown.set(expiries)
-      expiries = grown
-    }
-    const previous = keys[slot]
-    if (previous !== undefined && !Number.isNaN(expiries[slot])) slots.delete(previous)
-    keys[slot] = key
-    expiries[slot] = expiresAt
-    slots.set(key, slot)
+  const hashOf = (key: string): number => {
+    if (key === lastKey) return lastHash
+    let h = seed
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+    h ^= h >>> 16
+    h = Math.imul(h, 0x85ebca6b)
+    h ^= h >>> 13
+    h = Math.imul(h, 0xc2b2ae35)
+    h ^= h >>> 16
+    lastKey = key
+    lastHash = h
+    return h
   }
 
-  const disown = (key: string, slot: number) => {
-    expiries[slot] = Number.NaN
-    slots.delete(key)
+  const keyEquals = (slot: number, key: string): boolean => {
+    const base = slot * KEY_WIDTH
+    const length = chars[base] as number
+    if (length === LONG) return longKeys.get(slot) === key
+    if (length !== key.length) return false
+    for (let i = 0; i < length; i++) if (chars[base + 1 + i] !== key.charCodeAt(i)) return false
+    return true
+  }
+
+  const storeKey = (slot: number, key: string) => {
+    const base = slot * KEY_WIDTH
+    if (key.length <= KEY_CHARS) {
+      let i = 0
+      for (; i < key.length; i++) {
+        const code = key.charCodeAt(i)
+        if (code > 0xff) break
+        chars[base + 1 + i] = code
+      }
+      if (i === key.length) {
+        chars[base] = key.length
+        return
+      }
+    }
+    chars[base] = LONG
+    longKeys.set(slot, key)
+  }
+
+  /** The slot holding `key`, or -1. */
+  const find = (key: string, hash: number): number => {
+    const mask = table.length - 1
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const entry = table[i] as number
+      if (entry === 0) return -1
+      if (entry > 0 && hashes[entry - 1] === hash && keyEquals(entry - 1, key)) return entry - 1
+    }
+  }
+
+  const disown = (slot: number) => {
+    table[positions[slot] as number] = -1
+    positions[slot] = -1
+    if (chars[slot * KEY_WIDTH] === LONG) longKeys.delete(slot)
+    deleted++
+    live--
+  }
+
+  const rebuild = (size: number) => {
+    table = new Int32Array(size)
+    deleted = 0
+    const mask = size - 1
+    for (let slot = 0; slot < positions.length; slot++) {
+      if ((positions[slot] as number) < 0) continue
+      let i = (hashes[slot] as number) & mask
+      while (table[i] !== 0) i = (i + 1) & mask
+      table[i] = slot + 1
+      positions[slot] = i
+    }
+  }
+
+  const growSlots = () => {
+    const size = Math.min(maxEntries, Math.max(1024, expiries.length * 2))
+    const grow = <T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T => {
+      to.set(from)
+      return to
+    }
+    chars = grow(chars, new Uint8Array(size * KEY_WIDTH))
+    hashes = grow(hashes, new Int32Array(size))
+    positions = grow(positions, new Int32Array(size).fill(-1))
+    expiries = grow(expiries, new Float64Array(size))
+  }
+
+  /** Adds a key known to be absent, evicting the oldest when the ring is full. */
+  const insert = (key: string, hash: number, expiresAt: number) => {
+    const slot = claimed++ % maxEntries
+    if (slot >= expiries.length) growSlots()
+    if ((positions[slot] as number) >= 0) disown(slot)
+    if ((live + deleted + 1) * 2 > table.length) {
+      // Over half full: drop the deleted entries, doubling the table while keys are a quarter of it.
+      rebuild(live * 4 >= table.length && table.length < maxTable ? table.length * 2 : table.length)
+    }
+    const mask = table.length - 1
+    let i = hash & mask
+    while ((table[i] as number) > 0) i = (i + 1) & mask
+    if (table[i] === -1) deleted--
+    table[i] = slot + 1
+    positions[slot] = i
+    hashes[slot] = hash
+    storeKey(slot, key)
+    expiries[slot] = expiresAt
+    live++
   }
 
   let calls = 0
   const sweep = (time: number) => {
-    // Every 16th claim drops up to 64 stale or expired slots from the old end: claim stays O(1)
-    // while expired keys drain faster than new ones arrive.
+    // Every 16th claim drops up to 64 expired keys from the old end: claim stays O(1) while
+    // expired keys drain faster than new ones arrive.
     if ((++calls & 15) !== 0) return
     swept = Math.max(swept, claimed - maxEntries)
     for (let steps = 0; steps < 64 && swept < claimed; steps++, swept++) {
       const slot = swept % maxEntries
-      const key = keys[slot]
-      const expiresAt = expiries[slot] as number
-      if (key !== undefined && !Number.isNaN(expiresAt)) {
-        if (expiresAt > time) return
-        disown(key, slot)
-      }
-      keys[slot] = undefined
+      if ((positions[slot] as number) < 0) continue
+      if ((expiries[slot] as number) > time) return
+      disown(slot)
     }
   }
 
@@ -112,38 +206,52 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     claim(key, ttlMs) {
       const time = now()
       sweep(time)
-      const slot = slots.get(key)
-      if (slot !== undefined) {
+      const hash = hashOf(key)
+      const slot = find(key, hash)
+      if (slot !== -1) {
         if ((expiries[slot] as number) > time) return false
-        // Expired: claimed afresh at the young end (the old slot goes stale).
-        disown(key, slot)
+        // Expired: claimed afresh at the young end.
+        disown(slot)
       }
-      insert(key, time + ttlMs)
+      insert(key, hash, time + ttlMs)
       return true
     },
     complete(key, ttlMs) {
       // Updated in place: the key keeps its claim position, close enough to expiry order for the
       // sweep. A key evicted meanwhile comes back at the young end.
-      const slot = slots.get(key)
-      if (slot !== undefined) expiries[slot] = now() + ttlMs
-      else insert(key, now() + ttlMs)
+      const hash = hashOf(key)
+      const slot = find(key, hash)
+      if (slot !== -1) expiries[slot] = now() + ttlMs
+      else insert(key, hash, now() + ttlMs)
     },
     release(key) {
-      const slot = slots.get(key)
-      if (slot !== undefined) disown(key, slot)
+      const slot = find(key, hashOf(key))
+      if (slot !== -1) disown(slot)
     },
     get size() {
-      return slots.size
+      return live
     },
     clear() {
-      slots.clear()
-      keys = []
-      expiries = new Float64Array(Math.min(maxEntries, 1024))
+      chars = new Uint8Array(0)
+      longKeys.clear()
+      hashes = new Int32Array(0)
+      positions = new Int32Array(0)
+      expiries = new Float64Array(0)
+      table = new Int32Array(Math.min(maxTable, 1024))
+      live = 0
+      deleted = 0
       claimed = 0
       swept = 0
+      lastKey = undefined
     },
   }
 }
+
+// The memory store's key arena: a length byte, then the key's characters when all are Latin-1
+// (tenant, ':', EventId: ASCII in practice); longer or wider keys are kept as strings.
+const KEY_WIDTH = 64
+const KEY_CHARS = KEY_WIDTH - 1
+const LONG = 0xff
 
 /**
  * The key an event is claimed under: the tenant, escaped so that it never contains the `:` that

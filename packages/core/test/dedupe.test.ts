@@ -85,6 +85,88 @@ describe('createMemoryDedupeStore', () => {
     expect(store.claim('k49999', 60_000)).toBe(true)
   })
 
+  it('agrees with a plain model over 200,000 random claims, completions and releases', () => {
+    // The model: a key is held until released, expired, or until maxEntries claims after its own
+    // claim (the ring's eviction). Sweeping drops expired keys early, which no claim can tell; a
+    // completion after expiry could (the store re-inserts a swept key), so none is made then: the
+    // pipeline completes a key while its claim still holds.
+    for (const maxEntries of [1, 3, 7, 64]) {
+      let time = 0
+      const store = createMemoryDedupeStore({ maxEntries, now: () => time })
+      const held = new Map<string, { claim: number; expiresAt: number }>()
+      const byClaim = new Map<number, string>()
+      let claims = 0
+      const insert = (key: string, expiresAt: number) => {
+        const n = claims++
+        const evicted = byClaim.get(n - maxEntries)
+        if (evicted !== undefined && held.get(evicted)?.claim === n - maxEntries) held.delete(evicted)
+        byClaim.delete(n - maxEntries)
+        held.set(key, { claim: n, expiresAt })
+        byClaim.set(n, key)
+      }
+      let seed = 12345 + maxEntries
+      const random = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+        return (seed >>> 8) % n
+      }
+      for (let step = 0; step < 50_000; step++) {
+        time += random(3)
+        const key = `k${random(maxEntries * 3)}`
+        const ttl = 1 + random(40)
+        const op = random(10)
+        if (op < 6) {
+          const entry = held.get(key)
+          const expected = !(entry && entry.expiresAt > time)
+          if (expected) {
+            if (entry) held.delete(key)
+            insert(key, time + ttl)
+          }
+          expect(store.claim(key, ttl)).toBe(expected)
+        } else if (op < 9) {
+          const entry = held.get(key)
+          if (entry && entry.expiresAt <= time) continue
+          if (entry) entry.expiresAt = time + ttl
+          else insert(key, time + ttl)
+          store.complete(key, ttl)
+        } else {
+          held.delete(key)
+          store.release(key)
+        }
+        expect(store.size).toBeLessThanOrEqual(Math.min(maxEntries, held.size))
+      }
+    }
+  })
+
+  it('keeps working across table rebuilds and growth up to a large cap', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 5000 })
+    for (let i = 0; i < 40_000; i++) {
+      expect(store.claim(`e${i}`, 60_000)).toBe(true)
+      if (i % 7 === 0) store.release(`e${i}`)
+      else store.complete(`e${i}`, 60_000)
+      // A recent key is still held; one 5,000 claims back is gone.
+      if (i > 10 && (i - 10) % 7 !== 0) expect(store.claim(`e${i - 10}`, 60_000)).toBe(false)
+    }
+    expect(store.size).toBeLessThanOrEqual(5000)
+    expect(store.claim('e0', 60_000)).toBe(true)
+  })
+
+  it('tells apart keys that differ in one character, and keeps long or non-Latin-1 keys exactly', () => {
+    const store = createMemoryDedupeStore({ maxEntries: 50 })
+    const long = `Cust12345:${'x'.repeat(80)}`
+    const keys = ['a', 'b', 'ab', 'ba', '', 'Cust:é', 'Cust:€', 'Cust:😀', long, `${long}y`, `${'z'.repeat(63)}`]
+    for (const key of keys) expect(store.claim(key, 60_000)).toBe(true)
+    for (const key of keys) expect(store.claim(key, 60_000)).toBe(false)
+    expect(store.claim('Cust:e', 60_000)).toBe(true)
+    expect(store.claim(`${'z'.repeat(64)}`, 60_000)).toBe(true)
+    store.release(long)
+    expect(store.claim(long, 60_000)).toBe(true)
+    expect(store.claim(`${long}y`, 60_000)).toBe(false)
+    // Evicted long keys are forgotten too.
+    for (let i = 0; i < 60; i++) store.claim(`filler${i}`, 60_000)
+    expect(store.claim(`${long}y`, 60_000)).toBe(true)
+    expect(store.size).toBeLessThanOrEqual(50)
+  })
+
   it('sweeps expired keys as it goes', () => {
     let now = 0
     const store = createMemoryDedupeStore({ now: () => now })
