@@ -94,7 +94,8 @@ export function runHandlers(
   event: SuperOfficeAnyEvent,
   context: SuperOfficeEventContext,
 ): HandlerFailure[] | Promise<HandlerFailure[]> {
-  const failures: HandlerFailure[] = []
+  // No array is made until something fails: the usual delivery allocates nothing here.
+  let failures: HandlerFailure[] | undefined
   let pending: Promise<void>[] | undefined
   for (const handler of handlers) {
     try {
@@ -105,18 +106,22 @@ export function runHandlers(
           Promise.resolve(result).then(
             () => {},
             (error: unknown) => {
+              failures ??= []
               failures.push({ handler: handlerName(handler), error })
             },
           ),
         )
       }
     } catch (error) {
+      failures ??= []
       failures.push({ handler: handlerName(handler), error })
     }
   }
-  if (!pending) return failures
-  return Promise.all(pending).then(() => failures)
+  if (!pending) return failures ?? NO_FAILURES
+  return Promise.all(pending).then(() => failures ?? NO_FAILURES)
 }
+
+const NO_FAILURES: HandlerFailure[] = Object.freeze([]) as unknown as HandlerFailure[]
 
 function handlerName(handler: AnyHandler): string {
   // Bound methods read `bound onSold`; Nest handlers are named `Class.method` by the module.

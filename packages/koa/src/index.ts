@@ -1,4 +1,4 @@
-import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import type { SuperOfficeWebhookAnswer, SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import type { Context, Middleware } from 'koa'
 
 /** Options of {@link superOfficeWebhooks}. */
@@ -47,7 +47,8 @@ const routed = new WeakSet<SuperOfficeWebhooks>()
 export function superOfficeWebhooks(webhooks: SuperOfficeWebhooks, options: SuperOfficeKoaOptions = {}): Middleware {
   const path = options.path ?? '/webhooks/superoffice'
   const handler = superOfficeWebhookHandler(webhooks)
-  return (ctx, next) => (ctx.path === path ? handler(ctx, next) : next())
+  // req.url equal to the path (no query string) needs no URL parse; anything else asks ctx.path.
+  return (ctx, next) => (ctx.url === path || ctx.path === path ? handler(ctx, next) : next())
 }
 
 /**
@@ -73,36 +74,41 @@ export function superOfficeWebhookHandler(webhooks: SuperOfficeWebhooks): Middle
         info.request.app.emit('error', error, info.request)
     })
   }
-  return async (ctx) => {
+  return (ctx) => {
     const request = ctx.request as { rawBody?: unknown; body?: unknown }
     const raw = request.rawBody
-    const answer = await webhooks.receive({
-      method: ctx.method,
-      headers: ctx.headers,
-      // The path and query, as Node's req.url has them (ctx.href would build the origin per request).
-      url: ctx.originalUrl,
-      body: {
-        bytes: typeof raw === 'string' || raw instanceof Uint8Array ? raw : undefined,
-        node: ctx.req,
-        parsed: request.body,
-      },
-      request: ctx,
-      rawBodyFix: RAW_BODY_FIX,
-    })
-    ctx.status = answer.status
-    // Koa gives an object body `application/json; charset=utf-8` itself: only the other headers.
-    for (const name in answer.headers) if (name !== 'content-type') ctx.set(name, answer.headers[name] as string)
-    ctx.body = answer.body
-    const event = answer.event
-    const state: SuperOfficeKoaState = {
-      status: answer.status,
-      code: answer.body.ok ? 'ok' : answer.body.error,
-      event: typeof event?.Event === 'string' ? event.Event : undefined,
-      eventId: typeof event?.EventId === 'string' ? event.EventId : undefined,
-    }
-    ctx.state.superOffice = state
-    if (answer.error && answer.status >= 500) ctx.app.emit('error', answer.error, ctx)
+    return webhooks
+      .receive({
+        method: ctx.method,
+        headers: ctx.headers,
+        // The path and query, as Node's req.url has them (ctx.href would build the origin per request).
+        url: ctx.originalUrl,
+        body: {
+          bytes: typeof raw === 'string' || raw instanceof Uint8Array ? raw : undefined,
+          node: ctx.req,
+          parsed: request.body,
+        },
+        request: ctx,
+        rawBodyFix: RAW_BODY_FIX,
+      })
+      .then((answer) => answerWith(ctx, answer))
   }
+}
+
+function answerWith(ctx: Context, answer: SuperOfficeWebhookAnswer): void {
+  ctx.status = answer.status
+  // Koa gives an object body `application/json; charset=utf-8` itself: only the other headers.
+  for (const name in answer.headers) if (name !== 'content-type') ctx.set(name, answer.headers[name] as string)
+  ctx.body = answer.body
+  const event = answer.event
+  const state: SuperOfficeKoaState = {
+    status: answer.status,
+    code: answer.body.ok ? 'ok' : answer.body.error,
+    event: typeof event?.Event === 'string' ? event.Event : undefined,
+    eventId: typeof event?.EventId === 'string' ? event.EventId : undefined,
+  }
+  ctx.state.superOffice = state
+  if (answer.error && answer.status >= 500) ctx.app.emit('error', answer.error, ctx)
 }
 
 function isContext(value: unknown): value is Context {
