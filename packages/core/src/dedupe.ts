@@ -66,7 +66,8 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   // a key string dies young instead of being promoted and marked, and a lookup touches one or
   // two cache lines. (A Map of 100,000 key strings made every major GC mark them all, and finding
   // its oldest key cost up to 90 µs once full: V8 keeps a hole per deleted key until it rehashes.)
-  const maxTable = 2 ** Math.ceil(Math.log2(maxEntries * 2))
+  // At least 2.5 entries per key: a full ring leaves room for deleted entries between rebuilds.
+  const maxTable = 2 ** Math.ceil(Math.log2(maxEntries * 2.5))
   // A per-store seed: collisions computed for one process do not carry over to another.
   const seed = (Math.random() * 0x1_0000_0000) | 0
   let chars = new Uint8Array(0) // per slot: length, then up to KEY_CHARS Latin-1 characters
@@ -79,14 +80,24 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   let deleted = 0
   let claimed = 0 // claims ever inserted: the next one goes to slot claimed % maxEntries
   let swept = 0 // claims the sweep has passed
-  // claim and complete of one delivery get the same string: its hash is computed once.
+  // The key at hand, encoded in one pass: its hash, and its characters in `scratch` when they fit
+  // the arena. claim and complete of one delivery get the same string: it is encoded once.
+  const scratch = new Uint8Array(KEY_WIDTH)
   let lastKey: string | undefined
   let lastHash = 0
+  let lastFits = false
 
-  const hashOf = (key: string): number => {
+  const encode = (key: string): number => {
     if (key === lastKey) return lastHash
     let h = seed
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
+    let fits = key.length <= KEY_CHARS
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i)
+      h = Math.imul(h ^ code, 0x01000193)
+      if (code > 0xff) fits = false
+      else if (fits) scratch[i + 1] = code
+    }
+    scratch[0] = key.length
     h ^= h >>> 16
     h = Math.imul(h, 0x85ebca6b)
     h ^= h >>> 13
@@ -94,34 +105,29 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     h ^= h >>> 16
     lastKey = key
     lastHash = h
+    lastFits = fits
     return h
   }
 
+  /** Whether `slot` holds `key`, which was the last key encoded. */
   const keyEquals = (slot: number, key: string): boolean => {
     const base = slot * KEY_WIDTH
     const length = chars[base] as number
     if (length === LONG) return longKeys.get(slot) === key
-    if (length !== key.length) return false
-    for (let i = 0; i < length; i++) if (chars[base + 1 + i] !== key.charCodeAt(i)) return false
+    if (!lastFits || length !== key.length) return false
+    for (let i = 1; i <= length; i++) if (chars[base + i] !== scratch[i]) return false
     return true
   }
 
+  /** Stores the last key encoded in `slot`. */
   const storeKey = (slot: number, key: string) => {
     const base = slot * KEY_WIDTH
-    if (key.length <= KEY_CHARS) {
-      let i = 0
-      for (; i < key.length; i++) {
-        const code = key.charCodeAt(i)
-        if (code > 0xff) break
-        chars[base + 1 + i] = code
-      }
-      if (i === key.length) {
-        chars[base] = key.length
-        return
-      }
+    if (lastFits) {
+      for (let i = 0; i <= key.length; i++) chars[base + i] = scratch[i] as number
+    } else {
+      chars[base] = LONG
+      longKeys.set(slot, key)
     }
-    chars[base] = LONG
-    longKeys.set(slot, key)
   }
 
   /** The slot holding `key`, or -1. */
@@ -206,7 +212,7 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     claim(key, ttlMs) {
       const time = now()
       sweep(time)
-      const hash = hashOf(key)
+      const hash = encode(key)
       const slot = find(key, hash)
       if (slot !== -1) {
         if ((expiries[slot] as number) > time) return false
@@ -219,13 +225,13 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     complete(key, ttlMs) {
       // Updated in place: the key keeps its claim position, close enough to expiry order for the
       // sweep. A key evicted meanwhile comes back at the young end.
-      const hash = hashOf(key)
+      const hash = encode(key)
       const slot = find(key, hash)
       if (slot !== -1) expiries[slot] = now() + ttlMs
       else insert(key, hash, now() + ttlMs)
     },
     release(key) {
-      const slot = find(key, hashOf(key))
+      const slot = find(key, encode(key))
       if (slot !== -1) disown(slot)
     },
     get size() {
