@@ -77,11 +77,11 @@ function fromSources(event: H3EventLike, req: NodeRequestLike, own: unknown): Su
   const web = event.web?.request?.body
   if (web) return { web }
   const raw = (req as { rawBody?: unknown }).rawBody
-  return {
-    node: req,
-    ...(typeof raw === 'string' || raw instanceof Uint8Array ? { bytes: raw } : {}),
-    ...(own !== undefined && own !== null ? { parsed: own } : {}),
-  }
+  // Built field by field: object spreads cost a clone per request on this path.
+  const source: SuperOfficeBodySource = { node: req }
+  if (typeof raw === 'string' || raw instanceof Uint8Array) source.bytes = raw
+  if (own !== undefined && own !== null) source.parsed = own
+  return source
 }
 
 /**
