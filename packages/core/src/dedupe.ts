@@ -66,18 +66,18 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
   // a key string dies young instead of being promoted and marked, and a lookup touches one or
   // two cache lines. (A Map of 100,000 key strings made every major GC mark them all, and finding
   // its oldest key cost up to 90 µs once full: V8 keeps a hole per deleted key until it rehashes.)
-  // At least 2.5 entries per key: a full ring leaves room for deleted entries between rebuilds.
+  // At least 2.5 entries per key: probes stay short, and a full ring never needs a bigger table.
   const maxTable = 2 ** Math.ceil(Math.log2(maxEntries * 2.5))
   // A per-store seed: collisions computed for one process do not carry over to another.
   const seed = (Math.random() * 0x1_0000_0000) | 0
   let chars = new Uint8Array(0) // per slot: length, then up to KEY_CHARS Latin-1 characters
   const longKeys = new Map<number, string>() // slots whose key does not fit (rare)
-  let hashes = new Int32Array(0)
   let positions = new Int32Array(0) // the table index that points at each slot; -1: slot free
   let expiries = new Float64Array(0)
-  let table = new Int32Array(Math.min(maxTable, 1024)) // 0 empty, -1 deleted, else slot + 1
+  // Pairs: [0 empty, else slot + 1] then the key's hash, side by side so that a probe reads one
+  // cache line.
+  let table = new Int32Array(2 * Math.min(maxTable, 1024))
   let live = 0
-  let deleted = 0
   let claimed = 0 // claims ever inserted: the next one goes to slot claimed % maxEntries
   let swept = 0 // claims the sweep has passed
   // The key at hand, encoded in one pass: its hash, and its characters in `scratch` when they fit
@@ -132,32 +132,50 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
 
   /** The slot holding `key`, or -1. */
   const find = (key: string, hash: number): number => {
-    const mask = table.length - 1
+    const mask = (table.length >> 1) - 1
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const entry = table[i] as number
+      const entry = table[2 * i] as number
       if (entry === 0) return -1
-      if (entry > 0 && hashes[entry - 1] === hash && keyEquals(entry - 1, key)) return entry - 1
+      if (table[2 * i + 1] === hash && keyEquals(entry - 1, key)) return entry - 1
     }
   }
 
   const disown = (slot: number) => {
-    table[positions[slot] as number] = -1
+    // Backward-shift deletion: entries after the hole that probed past it move back into it, so
+    // the table never fills with deleted markers and never needs a sweep of its own.
+    const mask = (table.length >> 1) - 1
+    let hole = positions[slot] as number
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const entry = table[2 * j] as number
+      if (entry === 0) break
+      const hash = table[2 * j + 1] as number
+      // The entry at j may fill the hole if the hole lies on its probe path (home .. j).
+      if (((j - (hash & mask)) & mask) >= ((j - hole) & mask)) {
+        table[2 * hole] = entry
+        table[2 * hole + 1] = hash
+        positions[entry - 1] = hole
+        hole = j
+      }
+    }
+    table[2 * hole] = 0
     positions[slot] = -1
     if (chars[slot * KEY_WIDTH] === LONG) longKeys.delete(slot)
-    deleted++
     live--
   }
 
-  const rebuild = (size: number) => {
-    table = new Int32Array(size)
-    deleted = 0
+  const grow = (size: number) => {
+    const old = table
+    table = new Int32Array(2 * size)
     const mask = size - 1
-    for (let slot = 0; slot < positions.length; slot++) {
-      if ((positions[slot] as number) < 0) continue
-      let i = (hashes[slot] as number) & mask
-      while (table[i] !== 0) i = (i + 1) & mask
-      table[i] = slot + 1
-      positions[slot] = i
+    for (let j = 0; j < old.length; j += 2) {
+      const entry = old[j] as number
+      if (entry === 0) continue
+      const hash = old[j + 1] as number
+      let i = hash & mask
+      while (table[2 * i] !== 0) i = (i + 1) & mask
+      table[2 * i] = entry
+      table[2 * i + 1] = hash
+      positions[entry - 1] = i
     }
   }
 
@@ -168,7 +186,6 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
       return to
     }
     chars = grow(chars, new Uint8Array(size * KEY_WIDTH))
-    hashes = grow(hashes, new Int32Array(size))
     positions = grow(positions, new Int32Array(size).fill(-1))
     expiries = grow(expiries, new Float64Array(size))
   }
@@ -178,17 +195,14 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     const slot = claimed++ % maxEntries
     if (slot >= expiries.length) growSlots()
     if ((positions[slot] as number) >= 0) disown(slot)
-    if ((live + deleted + 1) * 2 > table.length) {
-      // Over half full: drop the deleted entries, doubling the table while keys are a quarter of it.
-      rebuild(live * 4 >= table.length && table.length < maxTable ? table.length * 2 : table.length)
-    }
-    const mask = table.length - 1
+    // Doubled while more than half full; at its largest it is at most 40% full (2.5 per key).
+    if ((live + 1) * 2 > table.length >> 1 && table.length >> 1 < maxTable) grow(table.length)
+    const mask = (table.length >> 1) - 1
     let i = hash & mask
-    while ((table[i] as number) > 0) i = (i + 1) & mask
-    if (table[i] === -1) deleted--
-    table[i] = slot + 1
+    while (table[2 * i] !== 0) i = (i + 1) & mask
+    table[2 * i] = slot + 1
+    table[2 * i + 1] = hash
     positions[slot] = i
-    hashes[slot] = hash
     storeKey(slot, key)
     expiries[slot] = expiresAt
     live++
@@ -240,12 +254,10 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     clear() {
       chars = new Uint8Array(0)
       longKeys.clear()
-      hashes = new Int32Array(0)
       positions = new Int32Array(0)
       expiries = new Float64Array(0)
-      table = new Int32Array(Math.min(maxTable, 1024))
+      table = new Int32Array(2 * Math.min(maxTable, 1024))
       live = 0
-      deleted = 0
       claimed = 0
       swept = 0
       lastKey = undefined
