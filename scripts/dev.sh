@@ -35,13 +35,24 @@ if [ -z "${SYSTEM_NODE:-}" ] && [ -x /usr/bin/node ]; then export SYSTEM_NODE=/u
 
 cd "$root"
 install() { pnpm install --frozen-lockfile --prefer-offline --reporter=append-only </dev/null; }
+# The benchmarks' own servers and load generator: redis-server (the inbox) and wrk (HTTP), from
+# Debian when this is a Debian machine run as root; otherwise those tables say they were skipped.
+bench_tools() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "scripts/dev.sh: installing ${missing[*]} from Debian for the benchmarks" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
 
 cmd="${1:-test}"
 shift || true
 case "$cmd" in
   test) install; pnpm run check "$@" ;;
   demo) install; pnpm run demo "$@" ;;
-  bench) install; pnpm run bench "$@" ;;
+  bench) install; bench_tools; pnpm run bench "$@" ;;
   start)
     app="${1:?usage: bash scripts/dev.sh start <koa-example|nestjs-example|nitro-example|nuxt-example>}"
     install; pnpm exec turbo run build --filter "$app..." --output-logs=errors-only; pnpm --filter "$app" start ;;

@@ -17,7 +17,7 @@ console.log('\n## Hostile and odd input (µs per request, p50)\n')
 console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
 
 console.log(
-  '\n## HTTP per adapter (wrk on loopback, one-second slices in turn; server CPU per request from the server process)\n',
+  '\n## HTTP per adapter (wrk on loopback; the three routes of a framework at once on CPU 0; server CPU per request from each server process)\n',
 )
 if (hasWrk()) console.log(formatHttp(await benchHttp(quick ? { rounds: 1 } : {})))
 else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
