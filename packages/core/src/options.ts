@@ -16,7 +16,11 @@ export interface SuperOfficeSecretHint {
    * when the resolver asks for it, with a bounded scan: an unauthenticated body is never parsed.
    */
   readonly tenant: string | undefined
-  /** The request URL, when the adapter knows it. */
+  /**
+   * The request URL, when the adapter knows it: path and query on Node adapters (Koa, h3 v1, Nest:
+   * `/webhooks/superoffice?tenant=a`), the absolute URL where a web `Request` is read (h3 v2,
+   * `handleRequest`).
+   */
   readonly url: string | undefined
   /** Reads a request header, case-insensitively. */
   header(name: string): string | undefined
