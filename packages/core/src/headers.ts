@@ -17,17 +17,22 @@ export type HeadersLike =
  */
 export function getHeader(headers: HeadersLike | undefined, name: string): string | undefined {
   if (!headers) return undefined
-  const lower = name.toLowerCase()
   if (typeof headers.get === 'function') {
-    return (headers as { get(name: string): string | null }).get(lower) ?? undefined
+    // A web Headers matches case-insensitively itself.
+    return (headers as { get(name: string): string | null }).get(name) ?? undefined
   }
   const record = headers as Readonly<Record<string, string | readonly string[] | number | undefined>>
-  let value = record[lower]
+  // The name as given first: the pipeline asks in lower case, and Node keeps headers in lower case.
+  let value = record[name]
   if (value === undefined) {
-    for (const key in record) {
-      if (key.length === lower.length && key.toLowerCase() === lower) {
-        value = record[key]
-        break
+    const lower = name.toLowerCase()
+    if (lower !== name) value = record[lower]
+    if (value === undefined) {
+      for (const key in record) {
+        if (key.length === lower.length && key.toLowerCase() === lower) {
+          value = record[key]
+          break
+        }
       }
     }
   }
