@@ -176,6 +176,7 @@ const rate = (s: Server['slices'][number]) => s.requests / s.seconds
 
 async function benchFramework(framework: string, pool: string, rounds: number, seconds: number): Promise<HttpRow[]> {
   const servers: Server[] = []
+  let stats: { requests: number; handled: number; cpuMicros: number }[] = []
   try {
     for (const mode of MODES) servers.push(await startServer(framework, mode))
     await Promise.all(servers.map((server) => slice(server, pool, 1))) // warm-up: the JIT settles
@@ -185,11 +186,10 @@ async function benchFramework(framework: string, pool: string, rounds: number, s
       for (const [i, server] of servers.entries()) server.slices.push(results[i] as Server['slices'][number])
     }
   } finally {
-    const stats = await Promise.all(servers.map((s) => s.stop()))
-    for (const [i, server] of servers.entries()) Object.assign(server, { stats: stats[i] })
+    stats = await Promise.all(servers.map((s) => s.stop()))
   }
-  const rows = servers.map((server): HttpRow => {
-    const stats = (server as Server & { stats: { requests: number; handled: number; cpuMicros: number } }).stats
+  const rows = servers.map((server, i): HttpRow => {
+    const { cpuMicros, handled, requests: counted } = stats[i] as (typeof stats)[number]
     const requests = server.slices.reduce((sum, s) => sum + s.requests, 0)
     const secondsIn = server.slices.reduce((sum, s) => sum + s.seconds, 0)
     return {
@@ -198,10 +198,10 @@ async function benchFramework(framework: string, pool: string, rounds: number, s
       rps: requests / secondsIn,
       p99: median(server.slices.map((s) => s.p99Us)) / 1000,
       non2xx: server.slices.reduce((sum, s) => sum + s.non2xx, 0),
-      cpuPerRequest: stats.cpuMicros / stats.requests,
-      cpuShare: stats.cpuMicros / (secondsIn * 1e6),
-      handled: stats.handled,
-      requests: stats.requests,
+      cpuPerRequest: cpuMicros / counted,
+      cpuShare: cpuMicros / (secondsIn * 1e6),
+      handled,
+      requests: counted,
     }
   })
   const [, limit, adapter] = servers as [Server, Server, Server]

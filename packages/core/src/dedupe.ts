@@ -163,7 +163,7 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     live--
   }
 
-  const grow = (size: number) => {
+  const growTable = (size: number) => {
     const old = table
     table = new Int32Array(2 * size)
     const mask = size - 1
@@ -181,13 +181,13 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
 
   const growSlots = () => {
     const size = Math.min(maxEntries, Math.max(1024, expiries.length * 2))
-    const grow = <T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T => {
+    const copied = <T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T => {
       to.set(from)
       return to
     }
-    chars = grow(chars, new Uint8Array(size * KEY_WIDTH))
-    positions = grow(positions, new Int32Array(size).fill(-1))
-    expiries = grow(expiries, new Float64Array(size))
+    chars = copied(chars, new Uint8Array(size * KEY_WIDTH))
+    positions = copied(positions, new Int32Array(size).fill(-1))
+    expiries = copied(expiries, new Float64Array(size))
   }
 
   /** Adds a key known to be absent, evicting the oldest when the ring is full. */
@@ -196,7 +196,8 @@ export function createMemoryDedupeStore(options: MemoryDedupeStoreOptions = {}):
     if (slot >= expiries.length) growSlots()
     if ((positions[slot] as number) >= 0) disown(slot)
     // Doubled while more than half full; at its largest it is at most 40% full (2.5 per key).
-    if ((live + 1) * 2 > table.length >> 1 && table.length >> 1 < maxTable) grow(table.length)
+    const capacity = table.length >> 1
+    if ((live + 1) * 2 > capacity && capacity < maxTable) growTable(capacity * 2)
     const mask = (table.length >> 1) - 1
     let i = hash & mask
     while (table[2 * i] !== 0) i = (i + 1) & mask
