@@ -38,6 +38,9 @@ function run(command, args) {
   })
 }
 
+// Every step runs even after one fails, so a red run names every failing step and still ends
+// with the test count of whatever ran.
+const failures = []
 for (const [label, command, args] of steps) {
   const started = Date.now()
   const { code, output } = await run(command, args)
@@ -45,7 +48,8 @@ for (const [label, command, args] of steps) {
   if (code !== 0) {
     console.log(`✗ ${label} (${seconds}s): ${command} ${args.join(' ')}\n`)
     console.log(output)
-    process.exit(code)
+    failures.push(label)
+    continue
   }
   // A loud skip (a server missing locally) must stay visible in a green run.
   const loud = output.split('\n').filter((line) => line.includes('!!!'))
@@ -55,4 +59,9 @@ for (const [label, command, args] of steps) {
 
 const summary = await run('node', ['scripts/test-summary.mjs'])
 process.stdout.write(summary.output)
+if (failures.length > 0) {
+  console.log(`\n${failures.length} step(s) failed:`)
+  for (const label of failures) console.log(`  ✗ ${label}`)
+  process.exit(1)
+}
 process.exit(summary.code)

@@ -31,15 +31,20 @@ export const hasRedis: boolean = (() => {
   return false
 })()
 
-/** Starts a throw-away redis-server (no persistence) and waits until it answers. */
-export async function startRedisServer(): Promise<TestRedisServer> {
+/**
+ * Starts a throw-away redis-server (no persistence unless `args` says otherwise) and waits until
+ * it answers. `args` are more redis-server flags: `['--maxmemory-policy', 'allkeys-lru']`.
+ */
+export async function startRedisServer(args: readonly string[] = []): Promise<TestRedisServer> {
   if (!binary) throw new Error('redis-server is not installed')
   const port = await freePort()
   let child: ChildProcess | undefined
   const boot = async () => {
-    child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    })
+    child = spawn(
+      binary,
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
+      { stdio: 'ignore' },
+    )
     for (let i = 0; i < 100; i++) {
       const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' })
       if (ping.stdout?.trim() === 'PONG') return

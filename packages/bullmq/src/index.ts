@@ -1,8 +1,28 @@
 import type { SuperOfficeInbox, SuperOfficeInboxJob, SuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { type ConnectionOptions, type Job, type KeepJobs, Queue, Worker } from 'bullmq'
+import { type ConnectionOptions, type Job, type KeepJobs, Queue, WaitingError, Worker } from 'bullmq'
+import { Redis, type RedisOptions } from 'ioredis'
+import { evictionRefusal, persistenceWarning, readRedisFacts } from './redis-checks.js'
 
-/** Where the inbox's Redis is: a `redis://` URL, BullMQ connection options, or an ioredis instance. */
-export type SuperOfficeInboxConnection = string | ConnectionOptions
+/**
+ * Where the inbox's Redis is: a `redis://` URL, ioredis options, or an ioredis instance. The
+ * inbox makes its own ioredis clients from a URL or options (BullMQ 6 no longer brings ioredis,
+ * so this package depends on it), and passes clients, never options, to BullMQ 5 and 6 alike.
+ */
+export type SuperOfficeInboxConnection = string | RedisOptions | Redis
+
+/**
+ * Where the inbox writes its warnings (a Redis without persistence, a worker that could not
+ * start, an attempt that timed out). Default `console`.
+ *
+ * @example
+ * ```ts
+ * const logger: BullMQInboxLogger = { warn: (m) => pino.warn(m), error: (m, e) => pino.error(e, m) }
+ * ```
+ */
+export interface BullMQInboxLogger {
+  warn(message: string, ...details: unknown[]): void
+  error(message: string, ...details: unknown[]): void
+}
 
 /**
  * Options of {@link createBullMQInbox}.
@@ -35,6 +55,14 @@ export interface BullMQInboxOptions {
   removeOnFail?: KeepJobs | boolean | number
   /** How long `enqueue` may take before the delivery is answered 500 `inbox_unavailable`. Default 2000 ms. */
   enqueueTimeoutMs?: number
+  /**
+   * Accept a Redis whose `maxmemory-policy` is not `noeviction`. By default the inbox refuses one
+   * at start (enqueue answers 500, workers do not start), because such a Redis may delete a job
+   * that was already answered 200. Default `false`.
+   */
+  allowEvictingRedis?: boolean
+  /** Where warnings go, or `false` for none. Default `console`. */
+  logger?: BullMQInboxLogger | false
 }
 
 /**
@@ -52,6 +80,16 @@ export interface BullMQInboxWorkerOptions {
   lockDuration?: number
   /** How often stalled jobs (of crashed workers) are looked for. Default 30 s. */
   stalledInterval?: number
+  /**
+   * How long one attempt's handlers may run. An attempt still running then is failed (and retried
+   * with backoff like any failure), so a handler that never settles frees its slot. Default 5 minutes.
+   */
+  handlerTimeoutMs?: number
+  /**
+   * How long `close()` waits for running attempts. Those still running then are given back to
+   * the queue (waiting, not failed) for another worker, and `close()` returns. Default 10 s.
+   */
+  closeTimeoutMs?: number
 }
 
 /**
@@ -66,7 +104,15 @@ export interface BullMQInboxWorkerOptions {
 export interface BullMQInboxWorker {
   /** The BullMQ worker, for its events. */
   readonly worker: Worker<SuperOfficeInboxJob>
-  /** Stops taking jobs and waits for the running ones. */
+  /**
+   * Resolves once the Redis checks passed and the worker takes jobs; rejects when they refused
+   * the Redis (the reason is also logged). A Redis that is down at start is waited for.
+   */
+  readonly started: Promise<void>
+  /**
+   * Stops taking jobs and waits for the running ones, at most `closeTimeoutMs`; attempts still
+   * running then go back to the queue.
+   */
   close(): Promise<void>
 }
 
@@ -96,11 +142,19 @@ export interface BullMQInboxStats {
  */
 export interface BullMQFailedJob {
   id: string
-  event: string
+  /** The event name, or `undefined` when the job's data is gone. */
+  event: string | undefined
   tenant: string | undefined
   eventId: string | undefined
+  /** The body's PrimaryKey, when the stored body holds one. */
+  primaryKey: number | string | undefined
   attempts: number
+  /** The handler(s) whose failure ended the last attempt, as named in `failedReason`. */
+  handler: string | undefined
+  /** The last attempt's error: `Handler onSold failed: downstream answered 503`. */
   failedReason: string
+  /** That error's stack, as the worker stored it. */
+  stack: string | undefined
   failedAt: string | undefined
 }
 
@@ -123,18 +177,33 @@ export interface BullMQInbox extends SuperOfficeInbox {
   failed(options?: { limit?: number }): Promise<BullMQFailedJob[]>
   /** Sends failed jobs back to the queue: one by id, or all. Returns how many. */
   retry(which: { id: string } | { all: true }): Promise<number>
+  /**
+   * Checks the Redis once (its eviction policy and persistence); resolves when the inbox can take
+   * events, rejects with the reason when it refuses the Redis. `enqueue` and `work` wait for it
+   * themselves; call it at start-up to fail fast.
+   */
+  ready(): Promise<void>
   /** Closes the queue's connection (and every worker started by `work`). */
   close(): Promise<void>
 }
 
 const DAY = 24 * 60 * 60
+const HANDLER_TIMEOUT_MS = 5 * 60_000
+const CLOSE_TIMEOUT_MS = 10_000
+/** How long a refusal of the Redis stands before the settings are read again (they may be fixed live). */
+const RECHECK_REFUSED_MS = 10_000
 
 /**
- * Creates a durable inbox on BullMQ. The pipeline verifies and validates each delivery, adds it
- * as a job (its id made from tenant and EventId, so a redelivery is dropped), and answers 200
- * only once Redis has stored it; when Redis cannot be reached it answers 500
+ * Creates a durable inbox on BullMQ 5 or 6. The pipeline verifies and validates each delivery,
+ * adds it as a job (its id made from tenant and EventId, so a redelivery is dropped), and answers
+ * 200 only once Redis has stored it; when Redis cannot be reached it answers 500
  * `inbox_unavailable`, so SuperOffice retries. Workers run the handlers and retry a failing job
- * with backoff for hours; after the last attempt it stays in the failed set.
+ * with backoff for hours; after the last attempt it stays in the failed set with the failing
+ * handler's name, message and stack.
+ *
+ * At start the inbox reads the Redis settings its promise depends on: it refuses a Redis that may
+ * evict keys (`maxmemory-policy` other than `noeviction`) unless `allowEvictingRedis` is set, and
+ * warns once when Redis does not persist to disk.
  *
  * @example
  * ```ts
@@ -142,21 +211,33 @@ const DAY = 24 * 60 * 60
  * import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
  *
  * const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! })
+ * await inbox.ready() // fails fast on an evicting Redis
  * const webhooks = createSuperOfficeWebhooks({ secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!, inbox })
  * webhooks.on('sale.sold', async (event) => crm.markWon(event.PrimaryKey)) // runs in the worker
- * inbox.work(webhooks) // here, or in a worker process with the same handlers
+ * const worker = inbox.work(webhooks, { handlerTimeoutMs: 60_000 }) // here, or in a worker process
+ * process.once('SIGTERM', () => worker.close())
  * ```
  */
 export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const queueName = options.queueName ?? 'superoffice-webhooks'
-  const base = connectionOptions(options.connection)
+  const given = isClient(options.connection) ? options.connection : undefined
+  const redisOptions = given ? undefined : connectionOptions(options.connection as string | RedisOptions)
   const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
-  // The producer fails fast while Redis is down (no offline queue): an event that is not stored
-  // must be answered 500 at once, never 200 and never after SuperOffice has given up waiting.
-  const queue: Queue = new Queue(queueName, {
-    connection: isClient(base) ? base : ({ ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 } as Base),
-    ...prefix,
-  })
+  const logger = options.logger === false ? undefined : (options.logger ?? console)
+  const timeoutMs = options.enqueueTimeoutMs ?? 2000
+  const owned = new Set<Redis>()
+  const client = (extra: RedisOptions): Redis => {
+    if (given) return given
+    const made = new Redis({ ...redisOptions, ...extra })
+    made.on('error', () => {}) // reported per delivery (inbox_unavailable) or by the worker's start-up
+    owned.add(made)
+    return made
+  }
+  // The producer fails fast while Redis is down (see enqueue): an event that is not stored must be
+  // answered 500 at once, never 200 and never after SuperOffice has given up waiting. (Not with
+  // ioredis's enableOfflineQueue: false, whose handshake on reconnect rejects a promise nobody holds.)
+  const producer = client({ maxRetriesPerRequest: 1 })
+  const queue: Queue = new Queue(queueName, { connection: producer as unknown as ConnectionOptions, ...prefix })
   queue.on('error', () => {}) // reported per delivery as inbox_unavailable
   const jobOptions = {
     attempts: options.attempts ?? 12,
@@ -164,12 +245,58 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     removeOnComplete: options.removeOnComplete ?? { age: DAY },
     removeOnFail: options.removeOnFail ?? { age: 30 * DAY },
   }
-  const timeoutMs = options.enqueueTimeoutMs ?? 2000
   const workers = new Set<BullMQInboxWorker>()
+  let closed = false
 
-  return {
+  // The start-up checks: once passed, never again; a refusal stands for a while; a Redis that
+  // could not be reached is asked again on the next call.
+  let checked = false
+  let checking: Promise<void> | undefined
+  let refusal: { error: Error; at: number } | undefined
+  let warned = false
+  const check = async () => {
+    await whenReady(producer, timeoutMs)
+    const facts = await withTimeout(readRedisFacts(producer), timeoutMs, 'Redis did not answer the start-up checks')
+    const policy = facts.maxmemoryPolicy
+    if (policy !== undefined && policy !== 'noeviction' && options.allowEvictingRedis !== true) {
+      const error = evictionRefusal(policy)
+      refusal = { error, at: Date.now() }
+      throw error
+    }
+    refusal = undefined
+    if (!warned) {
+      warned = true
+      if (policy === undefined) {
+        logger?.warn(
+          'superoffice-webhooks: could not read the inbox Redis maxmemory-policy (CONFIG and INFO refused); it must be noeviction, or queued events can be evicted. See docs/production.md.',
+        )
+      }
+      const warning = persistenceWarning(facts)
+      if (warning) logger?.warn(`superoffice-webhooks: ${warning}`)
+    }
+    checked = true
+  }
+  const ready = (): Promise<void> => {
+    if (checked) return Promise.resolve()
+    if (closed) return Promise.reject(new Error('The inbox is closed.'))
+    if (refusal && Date.now() - refusal.at < RECHECK_REFUSED_MS) return Promise.reject(refusal.error)
+    checking ??= check().finally(() => {
+      checking = undefined
+    })
+    return checking
+  }
+  // Started at once, so an evicting Redis is named in the log at boot, not at the first event.
+  ready().catch((error: unknown) => {
+    if (refusal !== undefined && refusal.error === error)
+      logger?.error(`superoffice-webhooks: ${refusal.error.message}`)
+  })
+
+  const inbox: BullMQInbox = {
     queue,
+    ready,
     async enqueue(job) {
+      if (!checked) await ready()
+      if (producer.status !== 'ready' && !given) throw new Error(`Redis is not connected (${producer.status})`)
       let timer: ReturnType<typeof setTimeout> | undefined
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)), timeoutMs)
@@ -184,24 +311,100 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       }
     },
     work(webhooks, workerOptions = {}) {
-      const worker = new Worker<SuperOfficeInboxJob>(
-        queueName,
-        (job: Job<SuperOfficeInboxJob>) => webhooks.processJob(job.data),
-        {
-          // Workers block on Redis; BullMQ needs them to retry forever rather than give up.
-          connection: isClient(base) ? base : ({ ...base, maxRetriesPerRequest: null } as Base),
-          concurrency: workerOptions.concurrency ?? 5,
-          ...(workerOptions.lockDuration === undefined ? {} : { lockDuration: workerOptions.lockDuration }),
-          ...(workerOptions.stalledInterval === undefined ? {} : { stalledInterval: workerOptions.stalledInterval }),
-          ...prefix,
-        },
+      const handlerTimeoutMs = workerOptions.handlerTimeoutMs ?? HANDLER_TIMEOUT_MS
+      const closeTimeoutMs = workerOptions.closeTimeoutMs ?? CLOSE_TIMEOUT_MS
+      if (!(handlerTimeoutMs > 0)) throw new RangeError('handlerTimeoutMs must be a positive number.')
+      const running = new Map<string, Running>()
+      let stopping = false
+
+      const processor = async (job: Job<SuperOfficeInboxJob>, token?: string) => {
+        const attempt = { id: job.id, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 }
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const entry = { job, token, interrupt: (_: Error) => {} }
+        const interrupted = new Promise<never>((_, reject) => {
+          entry.interrupt = reject
+          timer = setTimeout(() => {
+            const error = new Error(
+              `The handlers did not settle within ${handlerTimeoutMs} ms (handlerTimeoutMs); the attempt is failed and retried with backoff.`,
+            )
+            error.name = 'SuperOfficeHandlerTimeout'
+            logger?.error(
+              `superoffice-webhooks: handler_timeout (inbox job attempt ${attempt.attempt} of ${attempt.attempts}) ${describeJob(job)}: ${error.message}`,
+            )
+            reject(error)
+          }, handlerTimeoutMs)
+        })
+        const key = token ?? String(job.id)
+        running.set(key, entry)
+        try {
+          await Promise.race([webhooks.processJob(job.data, attempt), interrupted])
+        } finally {
+          clearTimeout(timer)
+          running.delete(key)
+        }
+      }
+
+      const worker = new Worker<SuperOfficeInboxJob>(queueName, processor, {
+        // Workers block on Redis; BullMQ needs them to retry forever rather than give up.
+        connection: client({ maxRetriesPerRequest: null }) as unknown as ConnectionOptions,
+        concurrency: workerOptions.concurrency ?? 5,
+        autorun: false,
+        ...(workerOptions.lockDuration === undefined ? {} : { lockDuration: workerOptions.lockDuration }),
+        ...(workerOptions.stalledInterval === undefined ? {} : { stalledInterval: workerOptions.stalledInterval }),
+        ...prefix,
+      })
+      worker.on('error', () => {}) // connection errors: BullMQ reconnects; attempts are logged by core
+
+      // The worker takes jobs only once the Redis checks passed; a Redis that is down is waited for.
+      const started = (async () => {
+        for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
+          if (stopping) return
+          try {
+            await ready()
+            break
+          } catch (error) {
+            if (refusal?.error === error || closed) throw error
+            await sleep(delay)
+          }
+        }
+        if (stopping) return
+        worker.run().catch((error: unknown) => logger?.error('superoffice-webhooks: the inbox worker stopped', error))
+      })()
+      started.catch((error: unknown) =>
+        logger?.error(`superoffice-webhooks: the inbox worker did not start: ${(error as Error).message}`),
       )
-      worker.on('error', () => {}) // connection errors: BullMQ reconnects; job failures are logged by core
+
       const handle: BullMQInboxWorker = {
         worker,
+        started,
         async close() {
+          if (stopping) return
+          stopping = true
           workers.delete(handle)
-          await worker.close()
+          const closing = worker.close()
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const late = await Promise.race([
+            closing.then(() => false),
+            new Promise<boolean>((resolve) => {
+              timer = setTimeout(() => resolve(true), closeTimeoutMs)
+            }),
+          ])
+          clearTimeout(timer)
+          if (late) {
+            // Attempts still running go back to the queue for another worker, unfailed; their
+            // processors are released so BullMQ's close can finish.
+            await Promise.all(
+              [...running.values()].map(async ({ job, token, interrupt }) => {
+                try {
+                  await job.moveToWait(token)
+                } catch (error) {
+                  logger?.warn(`superoffice-webhooks: could not give back ${describeJob(job)}`, error)
+                }
+                interrupt(new WaitingError())
+              }),
+            )
+            await closing
+          }
         },
       }
       workers.add(handle)
@@ -218,16 +421,8 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       }
     },
     async failed({ limit = 100 } = {}) {
-      const jobs = await queue.getFailed(0, limit - 1)
-      return (jobs as Job<SuperOfficeInboxJob>[]).map((job) => ({
-        id: String(job.id),
-        event: job.data.event,
-        tenant: job.data.tenant,
-        eventId: job.data.eventId,
-        attempts: job.attemptsMade,
-        failedReason: job.failedReason,
-        failedAt: job.finishedOn === undefined ? undefined : new Date(job.finishedOn).toISOString(),
-      }))
+      const jobs = (await queue.getFailed(0, limit - 1)) as (Job<SuperOfficeInboxJob> | undefined)[]
+      return jobs.filter((job): job is Job<SuperOfficeInboxJob> => job !== undefined).map(failedJob)
     },
     async retry(which) {
       if ('id' in which) {
@@ -241,21 +436,114 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       return count
     },
     async close() {
+      if (closed) return
+      closed = true
       await Promise.all([...workers].map((w) => w.close()))
       await queue.close()
+      await Promise.all([...owned].map((c) => c.quit().catch(() => c.disconnect())))
     },
+  }
+  return inbox
+}
+
+interface Running {
+  job: Job<SuperOfficeInboxJob>
+  token: string | undefined
+  interrupt(error: Error): void
+}
+
+/** A failed job as `inbox.failed()` lists it, also when its data is gone. */
+function failedJob(job: Job<SuperOfficeInboxJob>): BullMQFailedJob {
+  const data = (job.data ?? {}) as Partial<SuperOfficeInboxJob>
+  const reason = job.failedReason ?? ''
+  const stack = Array.isArray(job.stacktrace) ? job.stacktrace[job.stacktrace.length - 1] : undefined
+  return {
+    id: String(job.id),
+    event: typeof data.event === 'string' ? data.event : undefined,
+    tenant: typeof data.tenant === 'string' ? data.tenant : undefined,
+    eventId: typeof data.eventId === 'string' ? data.eventId : undefined,
+    primaryKey: primaryKeyOf(data.body),
+    attempts: job.attemptsMade,
+    handler: handlerOf(reason),
+    failedReason: reason,
+    stack: typeof stack === 'string' && stack.length > 0 ? stack : undefined,
+    failedAt: job.finishedOn === undefined ? undefined : new Date(job.finishedOn).toISOString(),
   }
 }
 
-type Base = ConnectionOptions
+/** The handler names in a reason core wrote: `Handler X failed: …` or `2 handlers failed. X: …; Y: …`. */
+function handlerOf(reason: string): string | undefined {
+  const one = /^Handler (.+?) failed: /.exec(reason)
+  if (one) return one[1]
+  if (/^\d+ handlers failed\. /.test(reason)) {
+    const names = reason
+      .replace(/^\d+ handlers failed\. /, '')
+      .split('; ')
+      .map((part) => part.slice(0, part.indexOf(': ')))
+    return names.filter(Boolean).join(', ') || undefined
+  }
+  return undefined
+}
+
+function primaryKeyOf(body: unknown): number | string | undefined {
+  if (typeof body !== 'string') return undefined
+  try {
+    const key = (JSON.parse(body) as { PrimaryKey?: unknown }).PrimaryKey
+    return typeof key === 'number' || typeof key === 'string' ? key : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function describeJob(job: Job<SuperOfficeInboxJob>): string {
+  const data = (job.data ?? {}) as Partial<SuperOfficeInboxJob>
+  return [`job=${job.id}`, data.event && `event=${data.event}`, data.tenant && `tenant=${data.tenant}`]
+    .filter(Boolean)
+    .join(' ')
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Waits until an ioredis client is connected, at most `ms`. */
+async function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return
+  if (redis.status === 'wait') redis.connect().catch(() => {})
+  let onReady: (() => void) | undefined
+  try {
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        onReady = resolve
+        redis.once('ready', resolve)
+      }),
+      ms,
+      'Redis was not reachable',
+    )
+  } finally {
+    if (onReady) redis.off('ready', onReady)
+  }
+}
 
 /** An ioredis instance (which BullMQ reuses) rather than options (from which it connects). */
-function isClient(connection: Base): boolean {
+function isClient(connection: SuperOfficeInboxConnection): connection is Redis {
   return typeof (connection as { duplicate?: unknown }).duplicate === 'function'
 }
 
-/** A `redis://` or `rediss://` URL becomes ioredis options; anything else is passed on. */
-function connectionOptions(connection: SuperOfficeInboxConnection): Base {
+/** A `redis://` or `rediss://` URL becomes ioredis options; options are passed on. */
+function connectionOptions(connection: string | RedisOptions): RedisOptions {
   if (typeof connection !== 'string') return connection
   const url = new URL(connection)
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {

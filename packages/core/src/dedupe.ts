@@ -1,3 +1,4 @@
+import { encodeKeyPart, hasLoneSurrogate } from './encode-key.js'
 /**
  * Where the pipeline remembers which EventIds it has handled. `claim` must be atomic: of several
  * concurrent claims of one key, exactly one gets `true`.
@@ -284,9 +285,12 @@ const LONG = 0xff
  * ```
  */
 export function dedupeKey(tenant: string | undefined, eventId: string): string {
-  // Only a tenant holding ':' or '%' is encoded: every other key stays as before, and an encoded
-  // tenant (which holds '%') can never equal an unencoded one (which does not).
-  if (tenant === undefined) return `:${eventId}`
-  const safe = tenant.includes(':') || tenant.includes('%') ? encodeURIComponent(tenant) : tenant
-  return `${safe}:${eventId}`
+  // Only a tenant holding ':' or '%' or a lone surrogate is encoded: every other key stays as
+  // before, and an encoded tenant (which holds '%') never equals an unencoded one (which does
+  // not). The EventId likewise, minus ':': a shared store writes keys as UTF-8, where every lone
+  // surrogate would become U+FFFD and two events would share one key.
+  const id = eventId.includes('%') || hasLoneSurrogate(eventId) ? encodeKeyPart(eventId) : eventId
+  if (tenant === undefined) return `:${id}`
+  const safe = tenant.includes(':') || tenant.includes('%') || hasLoneSurrogate(tenant) ? encodeKeyPart(tenant) : tenant
+  return `${safe}:${id}`
 }

@@ -61,6 +61,7 @@ export function createDispatcher() {
   return {
     handlersFor,
     add(selectors: readonly string[], handler: AnyHandler) {
+      nameAnonymous(handler, `on(${selectors.map((s) => `'${s}'`).join(', ')})`)
       for (const selector of selectors) {
         routes.push({ selector, match: compileSelector(selector), exact: !selector.includes('*'), handler })
       }
@@ -74,6 +75,7 @@ export function createDispatcher() {
       cache.clear()
     },
     addAny(handler: AnyHandler) {
+      nameAnonymous(handler, 'onAny')
       anyHandlers.push(handler)
       cache.clear()
     },
@@ -123,7 +125,13 @@ export function runHandlers(
 
 const NO_FAILURES: HandlerFailure[] = Object.freeze([]) as unknown as HandlerFailure[]
 
+// Where an anonymous handler was registered, so a failure names something a reader can find.
+const registeredAs = new WeakMap<AnyHandler, string>()
+function nameAnonymous(handler: AnyHandler, where: string): void {
+  if (!handler.name && !registeredAs.has(handler)) registeredAs.set(handler, `anonymous ${where} handler`)
+}
+
 function handlerName(handler: AnyHandler): string {
   // Bound methods read `bound onSold`; Nest handlers are named `Class.method` by the module.
-  return handler.name.replace(/^bound /, '') || 'anonymous'
+  return handler.name.replace(/^bound /, '') || registeredAs.get(handler) || 'anonymous'
 }

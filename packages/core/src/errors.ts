@@ -125,3 +125,37 @@ export function requestAborted(cause?: unknown): SuperOfficeWebhookError {
     cause,
   })
 }
+
+/**
+ * Why an inbox job's attempt failed, as a worker stores it with the job (BullMQ keeps `message`
+ * as the failed reason and `stack` as its stack trace): the failing handler's name and its
+ * error's message, and that error's stack. It is for the operator reading dead letters in their
+ * own queue, never an answer to SuperOffice, so unlike {@link SuperOfficeWebhookError} it does
+ * hold the handler's message.
+ *
+ * @example
+ * ```ts
+ * try { await webhooks.processJob(job.data) }
+ * catch (error) {
+ *   if (error instanceof SuperOfficeJobError) console.log(error.handlers, error.message)
+ * }
+ * ```
+ */
+export class SuperOfficeJobError extends Error {
+  override readonly name = 'SuperOfficeJobError'
+  /** `handler_failed`, or why the job could not be run at all. */
+  readonly code: 'handler_failed' | 'invalid_json' | 'job_data_missing'
+  /** The handlers that failed, by name (empty when none ran). */
+  readonly handlers: readonly string[]
+
+  constructor(
+    code: SuperOfficeJobError['code'],
+    message: string,
+    options: { cause?: unknown; handlers?: readonly string[]; stack?: string | undefined } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.handlers = options.handlers ?? []
+    if (options.stack !== undefined) this.stack = options.stack
+  }
+}

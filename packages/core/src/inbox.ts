@@ -1,3 +1,4 @@
+import { encodeKeyPart } from './encode-key.js'
 import { bodyText } from './parse.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
@@ -53,7 +54,8 @@ export interface SuperOfficeInbox {
 
 /**
  * The inbox job id for a tenant and EventId: each part URI-encoded (so neither holds ':' or the
- * '/' separator) and prefixed, so it is never a plain integer (BullMQ's own ids are).
+ * '/' separator, and a lone surrogate becomes `%uD800`) and prefixed, so it is never a plain
+ * integer (BullMQ's own ids are).
  *
  * @example
  * ```ts
@@ -61,7 +63,7 @@ export interface SuperOfficeInbox {
  * ```
  */
 export function inboxJobId(tenant: string | undefined, eventId: string): string {
-  return `so/${encodeURIComponent(tenant ?? '')}/${encodeURIComponent(eventId)}`
+  return `so/${encodeKeyPart(tenant ?? '')}/${encodeKeyPart(eventId)}`
 }
 
 /** The job for a verified, validated event. */

@@ -106,9 +106,22 @@ export function createObserver(logger: SuperOfficeLogger | undefined, logLevel: 
         info.handler !== undefined && `handler=${info.handler}`,
       ].filter(Boolean)
       const level = levelOf(error)
-      const answered = info.status === error.status ? `answered ${info.status}` : `answered ${info.status} before`
+      const job = info.job
+      // A worker's attempt is no HTTP answer: the delivery was answered 200 when it was stored.
+      const answered = job
+        ? `inbox job attempt ${job.attempt} of ${job.attempts}, ${job.attempt < job.attempts ? 'will be retried' : 'no attempts left: dead letter'}`
+        : info.status === error.status
+          ? `answered ${info.status}`
+          : `answered ${info.status} before`
       const line = `${error.code} (${answered})${where.length ? ` ${where.join(' ')}` : ''}: ${error.message}`
-      const detail = error.status >= 500 ? error.cause : error.cause instanceof Error ? error.cause.message : undefined
+      // A worker's line carries the handler's message, not its stack: the stack is kept with the job.
+      const detail = job
+        ? causeMessage(error.cause)
+        : error.status >= 500
+          ? error.cause
+          : error.cause instanceof Error
+            ? error.cause.message
+            : undefined
       // Keyed by code and handler, not by event name: names come from the sender, keys must not.
       write(level, `${error.code}|${info.handler ?? ''}`, line, detail)
       for (const handler of errorHandlers) listen(() => handler(error, info))
@@ -161,4 +174,10 @@ function outcomeOf(answer: SuperOfficeWebhookAnswer, durationMs: number): SuperO
     duplicate: code === 'duplicate',
     durationMs,
   }
+}
+
+function causeMessage(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined
+  const text = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text
 }

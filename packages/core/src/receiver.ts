@@ -2,7 +2,7 @@ import { ANSWERS, errorAnswer, okAnswer, toResponse } from './answer.js'
 import { DEFAULT_MAX_BODY_BYTES } from './body.js'
 import { createMemoryDedupeStore, dedupeKey } from './dedupe.js'
 import { createDispatcher, type HandlerFailure, runHandlers } from './dispatch.js'
-import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
+import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeJobError, SuperOfficeWebhookError } from './errors.js'
 import { getHeader } from './headers.js'
 import { inboxJob } from './inbox.js'
 import { createObserver } from './observe.js'
@@ -10,7 +10,7 @@ import type { SuperOfficeWebhooksOptions } from './options.js'
 import { checkBodySize, isThenable, parseBody } from './parse.js'
 import { receiveRequest } from './request.js'
 import type { SuperOfficeAnyEvent } from './schemas.js'
-import { createSignatureStep } from './secrets.js'
+import { checkTenant, createSignatureStep } from './secrets.js'
 import type {
   AnyHandler,
   SuperOfficeEventContext,
@@ -140,6 +140,10 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     const { rawBody, headers } = input
     const parsed = parseBody(rawBody)
     if (parsed instanceof SuperOfficeWebhookError) return fail(parsed)
+    if (signature.claimedTenant) {
+      const forged = checkTenant(signature.claimedTenant(rawBody), parsed)
+      if (forged) return fail(forged)
+    }
     const verdict = validator.validate(parsed)
     if (verdict instanceof SuperOfficeWebhookError) return fail(verdict)
     if (verdict.event === undefined) {
@@ -336,11 +340,22 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       })
       return toResponse(answer)
     },
-    async processJob(job) {
+    async processJob(job, attempt) {
+      // A job whose hash lost its fields (an evicting Redis, a manual delete) has no body to run.
+      if (typeof job?.body !== 'string') {
+        throw new SuperOfficeJobError(
+          'job_data_missing',
+          'The stored job has no body: its data was evicted or deleted from the queue store (see "The Redis the inbox needs" in docs/production.md).',
+        )
+      }
       const parsed = parseBody(job.body)
-      if (parsed instanceof SuperOfficeWebhookError) throw parsed
+      if (parsed instanceof SuperOfficeWebhookError) {
+        throw new SuperOfficeJobError('invalid_json', 'The stored body is not valid JSON.')
+      }
       const verdict = validator.validate(parsed)
-      if (verdict instanceof SuperOfficeWebhookError) throw verdict
+      if (verdict instanceof SuperOfficeWebhookError) {
+        throw new SuperOfficeJobError('invalid_json', `The stored body was refused: ${verdict.message}`)
+      }
       if (verdict.event === undefined) return
       const { event, name, kind } = verdict
       const set = dispatcher.handlersFor(name)
@@ -355,11 +370,42 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       }
       let failures = runHandlers(verdict.mismatch ? set.loose : set.all, event, context)
       if (isThenable(failures)) failures = await failures
-      if (failures.length > 0) throw handlerFailed(failures, event, 500)
+      if (failures.length === 0) return
+      const where = attempt ?? { attempt: 1, attempts: 1 }
+      for (const failure of failures) {
+        const error = new SuperOfficeWebhookError('handler_failed', 'A handler failed in the inbox worker.', {
+          cause: failure.error,
+        })
+        observer.report(error, { event, status: 200, handler: failure.handler, job: where })
+      }
+      throw jobFailure(failures)
     },
     async drain() {
       while (pending.size > 0) await Promise.allSettled([...pending])
     },
   }
   return webhooks
+}
+
+/** The dead-letter error of a failed attempt: every failing handler by name with its message. */
+function jobFailure(failures: HandlerFailure[]): SuperOfficeJobError {
+  const reason = (error: unknown) =>
+    error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)
+  const first = failures[0] as HandlerFailure
+  const message =
+    failures.length === 1
+      ? `Handler ${first.handler} failed: ${reason(first.error)}`
+      : `${failures.length} handlers failed. ${failures.map((f) => `${f.handler}: ${reason(f.error)}`).join('; ')}`
+  const cause =
+    failures.length === 1
+      ? first.error
+      : new AggregateError(
+          failures.map((f) => f.error),
+          'Several handlers failed.',
+        )
+  return new SuperOfficeJobError('handler_failed', message.length > 2000 ? `${message.slice(0, 2000)}…` : message, {
+    cause,
+    handlers: failures.map((f) => f.handler),
+    stack: first.error instanceof Error ? first.error.stack : undefined,
+  })
 }

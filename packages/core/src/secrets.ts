@@ -15,6 +15,11 @@ export interface SignatureStep {
   /** Whether requests must be signed (false only with `allowUnsigned` and no secret). */
   readonly signed: boolean
   /**
+   * Resolver mode only: the tenant whose secret was chosen, for the tenant step to compare with
+   * the parsed body's `ContextIdentifier`. `undefined` without a resolver.
+   */
+  readonly claimedTenant: ((rawBody: RawBody) => string | undefined) | undefined
+  /**
    * The index of the secret that matched, `undefined` when unsigned; a {@link SuperOfficeWebhookError}
    * (401 or 500) when the request is refused. A promise only when a resolver or WebCrypto needs one.
    */
@@ -24,6 +29,29 @@ export interface SignatureStep {
 }
 
 const INVALID_MESSAGE = 'The X-SuperOffice-Signature header does not match the body.'
+
+/**
+ * The tenant step (resolver mode): the secret was chosen by the first top-level
+ * `ContextIdentifier` in the bytes, read before parsing; `JSON.parse` keeps the last one and
+ * decodes `\u` escapes in keys. Both must name the same tenant, or a customer who knows its own
+ * secret could sign a body that is handled as another customer's. A mismatch is answered like a
+ * wrong signature (401 `signature_invalid`), so it tells the sender nothing more.
+ *
+ * @example
+ * ```ts
+ * checkTenant('CustA', { ContextIdentifier: 'CustB' }) // SuperOfficeWebhookError('signature_invalid')
+ * ```
+ */
+export function checkTenant(claimed: string | undefined, parsed: unknown): SuperOfficeWebhookError | undefined {
+  const value =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as { ContextIdentifier?: unknown }).ContextIdentifier
+      : undefined
+  const tenant = typeof value === 'string' ? value : undefined
+  // A present but non-string value can only be a forged or broken body: refused as well.
+  if (tenant === claimed && (value === undefined || tenant !== undefined)) return undefined
+  return new SuperOfficeWebhookError('signature_invalid', INVALID_MESSAGE)
+}
 
 /** Normalises the `secret` option: empty strings and empty lists mean "no secret". */
 export function normaliseSecrets(secrets: SuperOfficeSecrets | undefined | null): SuperOfficeSecrets | undefined {
@@ -74,6 +102,7 @@ export function createSignatureStep(
 
   return {
     signed: resolver !== undefined || staticSecrets !== undefined,
+    claimedTenant: resolver ? (rawBody) => readTopLevelString(rawBody, CONTEXT_IDENTIFIER) : undefined,
     verify(input) {
       if (!resolver && !staticSecrets) return undefined
       const header = getHeader(input.headers, 'x-superoffice-signature')

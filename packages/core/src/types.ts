@@ -77,6 +77,25 @@ export interface SuperOfficeErrorInfo {
   handler?: string
   /** The framework's request object the delivery came with, when the adapter passed one. */
   request?: unknown
+  /** For failures in an inbox worker: which attempt of the stored job failed (the delivery was answered 200 long before). */
+  job?: SuperOfficeJobAttempt
+}
+
+/**
+ * Which attempt of a stored inbox job a worker is running, for log lines and dead letters.
+ *
+ * @example
+ * ```ts
+ * await webhooks.processJob(job.data, { id: job.id, attempt: job.attemptsMade + 1, attempts: 12 })
+ * ```
+ */
+export interface SuperOfficeJobAttempt {
+  /** The queue's id of the job. */
+  id?: string | undefined
+  /** This attempt, from 1. */
+  attempt: number
+  /** How many attempts the job has in all. */
+  attempts: number
 }
 
 /**
@@ -224,10 +243,13 @@ export interface SuperOfficeWebhooks {
   /**
    * Runs the handlers for a job an inbox stored (in a worker, in this or another process): the
    * body is parsed and validated again, then dispatched as `handle` would. Resolves when every
-   * handler succeeded; rejects with `handler_failed` (the cause holds the handlers' errors) so the
-   * queue retries it, or with `invalid_json` for a body that no longer parses.
+   * handler succeeded; rejects with `handler_failed` so the queue retries it: its message names
+   * each failed handler and its error's message, its stack is the first handler's, its cause holds
+   * the errors. This error is for the operator (the dead letter), never an answer. Rejects with
+   * `invalid_json` for a body that no longer parses, or `job_data_missing` when the stored job
+   * lost its body (a Redis that evicts keys).
    */
-  processJob(job: SuperOfficeInboxJob): Promise<void>
+  processJob(job: SuperOfficeInboxJob, attempt?: SuperOfficeJobAttempt): Promise<void>
   /** Resolves when handlers started after an early answer have finished (graceful shutdown). */
   drain(): Promise<void>
   /** The body size limit, for adapters that read the stream themselves. */

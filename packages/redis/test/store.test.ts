@@ -116,7 +116,7 @@ describe.runIf(hasRedis)('createRedisDedupeStore against a real redis-server', (
     try {
       const started = Date.now()
       await expect(store.claim('paused', 1000)).rejects.toThrow(/did not answer SET within 200 ms/)
-      expect(Date.now() - started).toBeLessThan(2000)
+      expect(Date.now() - started).toBeLessThan(15_000) // bounded, not hung: a busy machine may be slow
     } finally {
       server.resume()
       client.disconnect()

@@ -1,0 +1,378 @@
+// Issue 20: what production does to the inbox, on real redis-servers the tests start. Each block
+// names the finding it covers. This file also runs on BullMQ 6 (vitest.bullmq6.config.ts).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhookError, signPayload } from '@superoffice-webhooks/core'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type BullMQInboxLogger, createBullMQInbox } from '../src/index.js'
+import { secret, sleep, startReceiver, until } from './helpers.js'
+
+const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
+
+function recording() {
+  const lines: { level: 'warn' | 'error'; message: string }[] = []
+  const logger: BullMQInboxLogger = {
+    warn: (message) => lines.push({ level: 'warn', message }),
+    error: (message) => lines.push({ level: 'error', message }),
+  }
+  return { logger, lines }
+}
+
+const post = (url: string, event: object) => {
+  const { body, headers } = signedPayload(event, { secret })
+  return fetch(url, { method: 'POST', body, headers })
+}
+
+let plain: TestRedisServer
+beforeAll(async () => {
+  if (hasRedis) plain = await startRedisServer()
+})
+afterAll(async () => {
+  await plain?.stop()
+})
+
+describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
+  it(`1. runs on BullMQ ${major} (the matrix is real)`, async () => {
+    const bullmq: Record<string, unknown> = await import('bullmq')
+    expect(typeof bullmq.BULLMQ_MAJOR_VERSION === 'number' ? bullmq.BULLMQ_MAJOR_VERSION : 5).toBe(Number(major))
+  })
+
+  describe('4. an evicting Redis is refused; a Redis without persistence is warned about', () => {
+    for (const [label, args] of [
+      ['CONFIG allowed', ['--maxmemory-policy', 'allkeys-lru']],
+      [
+        'CONFIG disabled, as on managed Redis (read from INFO)',
+        ['--maxmemory-policy', 'allkeys-lru', '--rename-command', 'CONFIG', 'CONFIG-renamed-by-the-provider'],
+      ],
+    ] as const) {
+      it(`allkeys-lru (${label}): ready() refuses naming the setting, deliveries get 500, the worker never starts`, async () => {
+        const server = await startRedisServer(args)
+        const { logger, lines } = recording()
+        const inbox = createBullMQInbox({ connection: server.url, queueName: 'evicting', logger })
+        const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+        const codes: string[] = []
+        webhooks.onError((error: SuperOfficeWebhookError) => codes.push(error.code))
+        let ran = 0
+        webhooks.onAny(() => {
+          ran++
+        })
+        const receiver = await startReceiver(webhooks)
+        const worker = inbox.work(webhooks)
+        try {
+          await expect(inbox.ready()).rejects.toThrow(/maxmemory-policy allkeys-lru.*noeviction.*allowEvictingRedis/s)
+          await expect(worker.started).rejects.toThrow(/maxmemory-policy/)
+          const answer = await post(receiver.url, createTestEvent('sale.sold'))
+          expect(answer.status).toBe(500)
+          expect(await answer.json()).toMatchObject({ ok: false, error: 'inbox_unavailable' })
+          expect(codes).toEqual(['inbox_unavailable'])
+          expect(lines.some((l) => l.level === 'error' && /maxmemory-policy allkeys-lru/.test(l.message))).toBe(true)
+          const probe = new Redis(server.url)
+          expect(await probe.keys('*:evicting:so*')).toEqual([]) // no job stored that could vanish
+          probe.disconnect()
+          expect(ran).toBe(0)
+        } finally {
+          await worker.close()
+          await receiver.close()
+          await inbox.close()
+          await server.stop()
+        }
+      })
+    }
+
+    it('allowEvictingRedis: true takes the risk by name: events are queued and handled', async () => {
+      const server = await startRedisServer(['--maxmemory-policy', 'allkeys-lru'])
+      const inbox = createBullMQInbox({ connection: server.url, allowEvictingRedis: true, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const handled: string[] = []
+      webhooks.onAny((event) => {
+        handled.push(String(event.EventId))
+      })
+      const receiver = await startReceiver(webhooks)
+      const worker = inbox.work(webhooks)
+      try {
+        await inbox.ready()
+        const event = createTestEvent('sale.sold')
+        expect((await post(receiver.url, event)).status).toBe(200)
+        await until(() => handled.includes(event.EventId), 20_000, 'the handler')
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+
+    it('warns once, loudly, about a Redis without persistence; not about one with AOF', async () => {
+      const { logger, lines } = recording()
+      const inbox = createBullMQInbox({ connection: plain.url, queueName: 'no-persistence', logger })
+      await inbox.ready()
+      await inbox.ready()
+      await inbox.close()
+      const warnings = lines.filter((l) => l.level === 'warn')
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]?.message).toMatch(/no persistence.*appendonly yes/s)
+
+      const dir = mkdtempSync(join(tmpdir(), 'inbox-aof-'))
+      const aof = await startRedisServer(['--appendonly', 'yes', '--dir', dir])
+      const quiet = recording()
+      const persisted = createBullMQInbox({ connection: aof.url, logger: quiet.logger })
+      try {
+        await persisted.ready()
+        expect(quiet.lines).toEqual([])
+      } finally {
+        await persisted.close()
+        await aof.stop()
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  })
+
+  describe('Redis killed, paused and refused', () => {
+    it('paused: a delivery is answered 500 within enqueueTimeoutMs, not held until SuperOffice gives up', async () => {
+      const server = await startRedisServer()
+      const inbox = createBullMQInbox({ connection: server.url, enqueueTimeoutMs: 300, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const receiver = await startReceiver(webhooks)
+      try {
+        await inbox.ready()
+        server.pause()
+        const answer = await post(receiver.url, createTestEvent('sale.sold'))
+        expect(answer.status).toBe(500)
+        expect(await answer.json()).toMatchObject({ error: 'inbox_unavailable' })
+      } finally {
+        server.resume()
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+
+    it('refused at start: deliveries get 500, the worker waits for Redis and starts once it is up', async () => {
+      const server = await startRedisServer()
+      await server.kill()
+      const inbox = createBullMQInbox({ connection: server.url, enqueueTimeoutMs: 500, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const handled: string[] = []
+      webhooks.onAny((event) => {
+        handled.push(String(event.EventId))
+      })
+      const receiver = await startReceiver(webhooks)
+      const worker = inbox.work(webhooks)
+      try {
+        expect((await post(receiver.url, createTestEvent('sale.sold'))).status).toBe(500)
+        await server.restart()
+        await worker.started
+        const event = createTestEvent('sale.sold')
+        await until(async () => (await post(receiver.url, event)).status === 200, 20_000, 'a stored delivery')
+        await until(() => handled.includes(event.EventId), 20_000, 'the handler')
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+  })
+
+  describe('5. hung handlers', () => {
+    it('three hung handlers at concurrency 3 time out and free their slots; other jobs run; the hung ones are retried', async () => {
+      const inbox = createBullMQInbox({
+        connection: plain.url,
+        queueName: 'hung',
+        attempts: 2,
+        backoff: { type: 'fixed', delay: 50 },
+        logger: false,
+      })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const started: Record<string, number> = {}
+      const handled: string[] = []
+      webhooks.on('sale.sold', async function hangs(event) {
+        started[event.EventId] = (started[event.EventId] ?? 0) + 1
+        await new Promise(() => {}) // never settles
+      })
+      webhooks.on('contact.created', async (event) => {
+        handled.push(event.EventId)
+      })
+      const receiver = await startReceiver(webhooks)
+      const hung = [1, 2, 3].map(() => createTestEvent('sale.sold'))
+      for (const event of hung) expect((await post(receiver.url, event)).status).toBe(200)
+      const worker = inbox.work(webhooks, { concurrency: 3, handlerTimeoutMs: 400 })
+      try {
+        await until(() => Object.keys(started).length === 3, 20_000, 'the hung handlers to start')
+        const others = [1, 2, 3, 4].map(() => createTestEvent('contact.created'))
+        for (const event of others) expect((await post(receiver.url, event)).status).toBe(200)
+        await until(() => handled.length === 4, 20_000, 'the other jobs')
+        await until(async () => (await inbox.stats()).failed === 3, 20_000, 'the hung jobs in the failed set')
+        for (const event of hung) expect(started[event.EventId]).toBe(2) // retried once, per attempts: 2
+        const failed = await inbox.failed()
+        expect(failed.every((job) => /did not settle within 400 ms/.test(job.failedReason))).toBe(true)
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+
+    it('close() waits at most closeTimeoutMs, then gives running jobs back to the queue (waiting, not failed)', async () => {
+      const inbox = createBullMQInbox({ connection: plain.url, queueName: 'close-hung', logger: false })
+      const hangs = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      let entered = 0
+      hangs.onAny(async () => {
+        entered++
+        await new Promise(() => {})
+      })
+      const receiver = await startReceiver(hangs)
+      const worker = inbox.work(hangs, { concurrency: 2, closeTimeoutMs: 300 })
+      try {
+        const events = [createTestEvent('sale.sold'), createTestEvent('sale.lost')]
+        for (const event of events) expect((await post(receiver.url, event)).status).toBe(200)
+        await until(() => entered === 2, 20_000, 'both jobs running')
+        const closing = Date.now()
+        await worker.close()
+        expect(Date.now() - closing).toBeLessThan(30_000) // bounded: it used to never return
+        const stats = await inbox.stats()
+        expect(stats).toMatchObject({ waiting: 2, active: 0, failed: 0 })
+
+        // Another worker takes them over.
+        const healthy = createSuperOfficeWebhooks({ secret, logger: false })
+        const handled: string[] = []
+        healthy.onAny((event) => {
+          handled.push(String(event.EventId))
+        })
+        const next = inbox.work(healthy)
+        await until(() => handled.length === 2, 20_000, 'the given-back jobs')
+        expect(handled.sort()).toEqual(events.map((e) => e.EventId).sort())
+        await next.close()
+      } finally {
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+  })
+
+  describe('6. dead letters explain themselves', () => {
+    it('the failed job keeps the handler, its message and stack; the worker line describes an attempt', async () => {
+      const inbox = createBullMQInbox({
+        connection: plain.url,
+        queueName: 'explained',
+        attempts: 2,
+        backoff: { type: 'fixed', delay: 50 },
+        logger: false,
+      })
+      const logged: { level: string; text: string }[] = []
+      const log =
+        (level: string) =>
+        (message: string, ...details: unknown[]) =>
+          logged.push({ level, text: [message, ...details.map(String)].join(' ') })
+      const webhooks = createSuperOfficeWebhooks({
+        secret,
+        inbox,
+        logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      })
+      webhooks.on('sale.sold', async function syncToErp() {
+        throw new TypeError('ERP answered 503')
+      })
+      webhooks.onAny(async () => {
+        throw new Error('second failure')
+      })
+      const receiver = await startReceiver(webhooks)
+      const worker = inbox.work(webhooks)
+      try {
+        const event = createTestEvent('sale.sold', { ContextIdentifier: 'Cust42', PrimaryKey: 4711 })
+        expect((await post(receiver.url, event)).status).toBe(200)
+        await until(async () => (await inbox.stats()).failed === 1, 20_000, 'the dead letter')
+        const [job] = await inbox.failed()
+        expect(job).toMatchObject({
+          event: 'sale.sold',
+          tenant: 'Cust42',
+          eventId: event.EventId,
+          primaryKey: 4711,
+          attempts: 2,
+          handler: 'syncToErp, anonymous onAny handler',
+        })
+        expect(job?.failedReason).toBe(
+          '2 handlers failed. syncToErp: TypeError: ERP answered 503; anonymous onAny handler: second failure',
+        )
+        expect(job?.stack).toMatch(/TypeError: ERP answered 503\n\s+at syncToErp/)
+
+        const lines = logged.filter((l) => l.level === 'error').map((l) => l.text)
+        expect(lines.length).toBeGreaterThanOrEqual(2)
+        for (const line of lines) {
+          expect(line).not.toMatch(/answered 500/)
+          expect(line).toMatch(/inbox job attempt [12] of 2/)
+          expect(line.split('\n')).toHaveLength(1) // the message, not a stack
+        }
+        expect(lines.some((l) => /handler=syncToErp.*TypeError: ERP answered 503/.test(l))).toBe(true)
+        expect(lines.some((l) => /attempt 2 of 2, no attempts left: dead letter/.test(l))).toBe(true)
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+
+    it('a job whose data was evicted says so, not "The body is not valid JSON."', async () => {
+      const inbox = createBullMQInbox({ connection: plain.url, queueName: 'evicted-data', attempts: 1, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      webhooks.onAny(() => {})
+      const receiver = await startReceiver(webhooks)
+      const probe = new Redis(plain.url)
+      try {
+        const event = createTestEvent('sale.sold')
+        expect((await post(receiver.url, event)).status).toBe(200)
+        const [key] = await probe.keys('bull:evicted-data:so*')
+        expect(key).toBeDefined()
+        await probe.hdel(key as string, 'data') // what an evicting Redis leaves behind, at best
+        const worker = inbox.work(webhooks)
+        await until(async () => (await inbox.stats()).failed === 1, 20_000, 'the failed job')
+        const [job] = await inbox.failed()
+        expect(job?.failedReason).toMatch(/no body: its data was evicted or deleted/)
+        await worker.close()
+      } finally {
+        probe.disconnect()
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+  })
+
+  describe('8. lone surrogates', () => {
+    it('an EventId and tenant holding lone surrogates are stored, handled, and deduplicated', async () => {
+      const inbox = createBullMQInbox({ connection: plain.url, queueName: 'surrogates', logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const handled: string[] = []
+      webhooks.onAny((event) => {
+        handled.push(String(event.EventId))
+      })
+      const receiver = await startReceiver(webhooks)
+      const worker = inbox.work(webhooks)
+      try {
+        const odd = createTestEvent('sale.sold', { EventId: 'evt-\uD800', ContextIdentifier: 'Cust\uDFFF' })
+        const replaced = createTestEvent('sale.sold', { EventId: 'evt-\uFFFD', ContextIdentifier: 'Cust\uFFFD' })
+        // No X-SuperOffice-EventId header: an HTTP header cannot carry a lone surrogate.
+        const send = (event: object) => {
+          const body = JSON.stringify(event)
+          return fetch(receiver.url, {
+            method: 'POST',
+            body,
+            headers: { 'content-type': 'application/json', 'x-superoffice-signature': signPayload(body, secret) },
+          })
+        }
+        expect((await send(odd)).status).toBe(200)
+        expect((await send(odd)).status).toBe(200) // a redelivery
+        expect((await send(replaced)).status).toBe(200)
+        await until(() => handled.length === 2, 20_000, 'both events')
+        await sleep(300)
+        expect(handled.sort()).toEqual(['evt-\uD800', 'evt-\uFFFD'].sort())
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+  })
+})
