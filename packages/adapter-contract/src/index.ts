@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http'
+import { Agent, request as httpRequest } from 'node:http'
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeAnyEvent,
@@ -181,6 +181,24 @@ export function runAdapterContract(options: AdapterContractOptions): void {
       expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
     })
 
+    it('413 then a valid delivery on the same pooled connection: answered, never a reset', async () => {
+      // A sender that reuses connections (SuperOffice's does) must not count the next delivery as
+      // failed because the rest of a refused upload was still on the wire.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      try {
+        const big = Buffer.alloc(3 * 1024 * 1024, 0x20)
+        const refused = await postOn(agent, endpoint, big, { 'content-type': 'application/json' })
+        expect(refused.status).toBe(413)
+        for (let i = 0; i < 3; i++) {
+          const { body, headers } = signedPayload(createTestEvent('sale.sold'), { secret: CONTRACT_SECRET })
+          const next = await postOn(agent, endpoint, Buffer.from(body), headers)
+          expect(next.status).toBe(200)
+        }
+      } finally {
+        agent.destroy()
+      }
+    })
+
     it('200 duplicate: the same EventId again runs no handler', async () => {
       const event = createTestEvent('sale.sold')
       expect((await send(event)).status).toBe(200)
@@ -282,3 +300,30 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
 export { runExampleAppContract } from './example-suite.js'
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
+
+/** A POST through a given agent; resolves with the answer, whatever happens to the upload after it. */
+function postOn(
+  agent: Agent,
+  url: string,
+  body: Buffer,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => {
+          text += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+        res.on('error', reject)
+      },
+    )
+    // An upload cut off after the answer (EPIPE) is expected; an error before it fails the test.
+    req.on('error', reject)
+    req.end(body)
+  })
+}

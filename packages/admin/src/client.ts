@@ -126,6 +126,13 @@ export interface SuperOfficeWebhookClientOptions {
   timeoutMs?: number
   /** A `fetch` of your own (proxies, tests). Default the global one. */
   fetch?: typeof fetch
+  /**
+   * The longest `Retry-After` the client waits for. A throttled answer asking for longer fails
+   * the call at once with the value, rather than putting the caller to sleep. Default 60 s.
+   */
+  maxRetryAfterMs?: number
+  /** The largest answer read; a larger one fails the call (and is not read further). Default 4 MiB. */
+  maxResponseBytes?: number
 }
 
 /**
@@ -203,6 +210,24 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
     throw new TypeError('createSuperOfficeWebhookClient: pass accessToken or getAccessToken.')
   }
 
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000
+  const maxResponseBytes = options.maxResponseBytes ?? 4 * 1024 * 1024
+  const origin = new URL(base).origin
+  // Whatever SuperOffice (or something in its place) echoes back, no credential is ever printed.
+  const secrets = new Set<string>()
+  const remember = (value: string | undefined) => {
+    if (value && value.length >= 4) secrets.add(value)
+  }
+  remember(options.accessToken)
+  remember(options.appToken)
+  const redact = (text: string) => {
+    let out = text
+    for (const secret of secrets) out = out.split(secret).join('[redacted]')
+    return out
+  }
+  const fail = (status: number, label: string, message: string) =>
+    new SuperOfficeApiError(status, label, redact(message))
+
   const call = async <T>(
     method: string,
     path: string,
@@ -210,44 +235,67 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
     body?: unknown,
   ): Promise<T> => {
     const label = `${method} /api/v1/Webhook${path.split('?')[0]}`
+    if (body && typeof body === 'object') remember((body as { Secret?: unknown }).Secret as string | undefined)
     for (let attempt = 0; ; attempt++) {
       const token = options.getAccessToken ? await options.getAccessToken() : (options.accessToken as string)
+      remember(token)
       const headers: Record<string, string> = {
         Accept: 'application/json',
         Authorization: `${options.authScheme ?? 'Bearer'} ${token}`,
       }
       if (options.appToken) headers['SO-AppToken'] = options.appToken
       if (body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
+      const signal = AbortSignal.timeout(timeoutMs)
       let response: Response
+      let text: string
       try {
-        response = await doFetch(`${base}${path}`, {
+        response = await fetchSameOrigin(doFetch, `${base}${path}`, origin, label, {
           method,
           headers,
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal,
         })
+        text = await readBounded(response, maxResponseBytes, label)
       } catch (error) {
+        if (error instanceof SuperOfficeApiError) throw fail(error.status, label, error.superOfficeMessage)
         if (attempt < retries) {
           await sleep(retryDelayMs * 2 ** attempt)
           continue
         }
-        throw new SuperOfficeApiError(0, label, `SuperOffice could not be reached (${(error as Error).message})`)
+        const reason = signal.aborted
+          ? `no complete answer within ${timeoutMs} ms`
+          : `SuperOffice could not be reached (${(error as Error).message})`
+        throw fail(0, label, reason)
       }
-      const text = await response.text()
       if (response.ok) {
         if (!schema) return undefined as T
-        const parsed = schema.safeParse(text ? JSON.parse(text) : null)
+        let json: unknown = null
+        if (text) {
+          try {
+            json = JSON.parse(text)
+          } catch {
+            throw fail(response.status, label, `the answer is not JSON (${contentTypeOf(response)}): ${snippet(text)}`)
+          }
+        }
+        const parsed = schema.safeParse(json)
         if (!parsed.success) {
-          throw new SuperOfficeApiError(response.status, label, `unexpected answer: ${parsed.error.issues[0]?.message}`)
+          throw fail(response.status, label, `unexpected answer: ${parsed.error.issues[0]?.message}`)
         }
         return parsed.data
       }
       if ((response.status === 429 || response.status >= 500) && attempt < retries) {
-        const after = Number(response.headers.get('retry-after'))
-        await sleep(Number.isFinite(after) && after > 0 ? after * 1000 : retryDelayMs * 2 ** attempt)
+        const after = retryAfterMs(response.headers.get('retry-after'))
+        if (after !== undefined && after > maxRetryAfterMs) {
+          throw fail(
+            response.status,
+            label,
+            `throttled: SuperOffice asks to retry after ${Math.round(after / 1000)} s, more than the ${Math.round(maxRetryAfterMs / 1000)} s this client waits (maxRetryAfterMs)`,
+          )
+        }
+        await sleep(after ?? retryDelayMs * 2 ** attempt)
         continue
       }
-      throw new SuperOfficeApiError(response.status, label, messageOf(text))
+      throw fail(response.status, label, messageOf(text))
     }
   }
 
@@ -274,6 +322,104 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
     },
   }
   return client
+}
+
+const MAX_REDIRECTS = 5
+
+/**
+ * `fetch` that follows redirects only within the API's origin. A redirect elsewhere would carry
+ * the token, the app token and (on create and update) the webhook secret to another host, so it
+ * fails the call, naming where it pointed.
+ */
+async function fetchSameOrigin(
+  doFetch: typeof fetch,
+  url: string,
+  origin: string,
+  label: string,
+  init: RequestInit,
+): Promise<Response> {
+  let current = url
+  let request = init
+  for (let hop = 0; ; hop++) {
+    const response = await doFetch(current, { ...request, redirect: 'manual' })
+    if (response.status < 300 || response.status >= 400 || response.status === 304) return response
+    const location = response.headers.get('location')
+    await response.body?.cancel().catch(() => {})
+    if (!location) return response
+    const target = new URL(location, current)
+    if (target.origin !== origin) {
+      throw new SuperOfficeApiError(
+        response.status,
+        label,
+        `redirected to another origin (${target.origin}); not followed, so no credential leaves ${origin}`,
+      )
+    }
+    if (hop >= MAX_REDIRECTS) throw new SuperOfficeApiError(response.status, label, 'too many redirects')
+    // 303 (and, as browsers do, 301/302 of a POST) continue as a GET without the body.
+    if (response.status === 303 || ((response.status === 301 || response.status === 302) && request.method !== 'GET')) {
+      const { body: _body, ...rest } = request
+      request = { ...rest, method: 'GET' }
+    }
+    current = target.href
+  }
+}
+
+/** The body as text, refusing more than `limit` bytes without reading them. */
+async function readBounded(response: Response, limit: number, label: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new SuperOfficeApiError(response.status, label, `the answer is larger than ${limit} bytes (maxResponseBytes)`)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new SuperOfficeApiError(
+        response.status,
+        label,
+        `the answer is larger than ${limit} bytes (maxResponseBytes)`,
+      )
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder().decode(concat(chunks, size))
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return out
+}
+
+/** `Retry-After` in milliseconds: seconds or an HTTP date; `undefined` when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined
+  const date = Date.parse(header)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - Date.now())
+}
+
+function contentTypeOf(response: Response): string {
+  return response.headers.get('content-type')?.split(';')[0] || 'no content type'
+}
+
+function snippet(text: string): string {
+  const trimmed = text.trim()
+  return trimmed.length > 120 ? `${trimmed.slice(0, 120)}…` : trimmed
 }
 
 /** SuperOffice's message from an error body: its `Error` or `Message` field, or the text itself. */

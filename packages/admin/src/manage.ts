@@ -129,47 +129,74 @@ export interface WatchWebhooksOptions {
   filter?: { nameFilter?: string; eventFilter?: string }
   /** Told about every change (and whether it was restarted). */
   onStateChange?: (change: WebhookStateChange) => unknown
-  /** Told when a check itself fails (SuperOffice unreachable…). Default: ignored until the next check. */
-  onError?: (error: unknown) => unknown
+  /**
+   * Told when a check fails (SuperOffice unreachable, a 5xx after the client's own retries…), with
+   * how many checks in a row failed and when the next one runs. The watchdog keeps going.
+   */
+  onError?: (error: unknown, info: { failures: number; nextCheckInMs: number }) => unknown
+  /**
+   * The longest wait between checks while they keep failing: after each failure the next check
+   * waits twice as long as the last (from a fifth of the interval), up to this. Default 15 minutes,
+   * or the interval when that is longer.
+   */
+  maxBackoffMs?: number
+  /** Stops the watchdog when aborted (as `stop()` does). */
+  signal?: AbortSignal
 }
 
 /**
- * A running watchdog.
+ * A running watchdog: the first check runs at once, then one every interval, until `stop()`. It
+ * holds the process open, as a service does, so `watchWebhooks(...)` alone is a whole script.
  *
  * @example
  * ```ts
  * const watchdog = watchWebhooks(client, { restart: true })
- * process.on('SIGTERM', () => watchdog.stop())
+ * process.once('SIGTERM', () => watchdog.stop())
+ * await watchdog.done
  * ```
  */
 export interface WebhookWatchdog {
   /** Runs one check now and resolves with what it reported. */
   check(): Promise<WebhookStateChange[]>
-  /** Stops the timer. */
+  /** Stops: no further check starts, and the process is no longer held open. */
   stop(): void
+  /** Resolves once stopped (by `stop()` or the signal). */
+  readonly done: Promise<void>
 }
 
 /**
- * Watches webhooks for `TooManyErrors` (nine consecutive failed deliveries, after which SuperOffice
- * sends nothing) and for rising `ConsecutiveErrors`, reports each change with SuperOffice's
- * `LastError`, and, with `restart: true`, sets the webhook back to `Active`: in SuperOffice's
- * words, managing the webhook state is the receiver's job.
+ * Watches webhooks like a service: checks at once and then every `intervalMs`, tells
+ * `onStateChange` when a webhook leaves `Active` or its consecutive errors rise, and with
+ * `restart: true` sets webhooks stopped by `TooManyErrors` back to `Active`. A failed check (the
+ * API down, a 5xx) is reported to `onError` and retried with backoff; the watchdog never stops
+ * on its own.
  *
  * @example
  * ```ts
- * import { watchWebhooks } from '@superoffice-webhooks/admin'
+ * import { createSuperOfficeWebhookClient, watchWebhooks } from '@superoffice-webhooks/admin'
  *
- * watchWebhooks(client, {
- *   intervalMs: 60_000,
+ * const client = createSuperOfficeWebhookClient({ baseUrl, accessToken })
+ * const watchdog = watchWebhooks(client, {
  *   restart: true,
- *   onStateChange: ({ webhook, state, lastError, restarted }) =>
- *     console.warn(`${webhook.Name}: ${state}${restarted ? ' -> restarted' : ''}: ${lastError}`),
+ *   onStateChange: (c) => console.log(c.webhook.Name, c.previous, '->', c.state, c.restarted ? '(restarted)' : ''),
+ *   onError: (error, { nextCheckInMs }) => console.warn('check failed; next in', nextCheckInMs, 'ms', error),
  * })
+ * process.once('SIGTERM', () => watchdog.stop())
  * ```
  */
 export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWebhooksOptions = {}): WebhookWatchdog {
+  const intervalMs = options.intervalMs ?? 60_000
+  if (!(intervalMs > 0)) throw new RangeError('intervalMs must be a positive number.')
+  const maxBackoffMs = Math.max(options.maxBackoffMs ?? 15 * 60_000, intervalMs)
   const seen = new Map<number, { state: SuperOfficeWebhookState; errors: number | undefined }>()
   let running: Promise<WebhookStateChange[]> | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let stopped = false
+  let failures = 0
+  let finish: () => void = () => {}
+  const done = new Promise<void>((resolve) => {
+    finish = resolve
+  })
 
   const checkOnce = async (): Promise<WebhookStateChange[]> => {
     const changes: WebhookStateChange[] = []
@@ -206,12 +233,36 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     })
     return running
   }
-  const timer = setInterval(() => {
-    check().catch((error: unknown) => options.onError?.(error))
-  }, options.intervalMs ?? 60_000)
-  timer.unref?.()
-  return {
-    check,
-    stop: () => clearInterval(timer),
+
+  const tick = async () => {
+    timer = undefined
+    let delay = intervalMs
+    try {
+      await check()
+      failures = 0
+    } catch (error) {
+      failures++
+      delay = Math.min(maxBackoffMs, Math.max(1000, intervalMs / 5) * 2 ** (failures - 1))
+      try {
+        await options.onError?.(error, { failures, nextCheckInMs: delay })
+      } catch {}
+    }
+    // A ref'd timer: the process stays up between checks, as a service's should.
+    if (!stopped) timer = setTimeout(tick, delay)
   }
+
+  const stop = () => {
+    if (stopped) return
+    stopped = true
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    options.signal?.removeEventListener('abort', stop)
+    finish()
+  }
+  if (options.signal?.aborted) stop()
+  else {
+    options.signal?.addEventListener('abort', stop, { once: true })
+    timer = setTimeout(tick, 0)
+  }
+  return { check, stop, done }
 }

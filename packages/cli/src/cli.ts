@@ -53,6 +53,28 @@ Exit codes: 0 all answered 200 / valid / done; 1 some answer was not 200, an eve
 webhook would be disabled / invalid; 2 bad arguments; 3 the URL, Redis or SuperOffice's API could not be reached. webhooks: 1 when SuperOffice refused
 (its message is printed), e.g. a create whose test call did not get 200.`
 
+/**
+ * The usage of one command, or of one subcommand (`webhooks watch --help`): its lines of the
+ * usage above, then the options and exit codes. `undefined` for an unknown command.
+ */
+function commandUsage(command: string, sub: string | undefined): string | undefined {
+  const [head = '', rest = ''] = HELP.split('\nOptions:')
+  const entries: string[][] = []
+  for (const line of head.split('\n')) {
+    if (line.startsWith('  superoffice-webhooks ')) entries.push([line])
+    else if (line.startsWith('    ') && entries.length > 0) entries[entries.length - 1]?.push(line)
+  }
+  const ofCommand = entries.filter(
+    (e) =>
+      (e[0] as string).startsWith(`  superoffice-webhooks ${command} `) || e[0] === `  superoffice-webhooks ${command}`,
+  )
+  if (ofCommand.length === 0) return undefined
+  const words = (e: string[]) => (e[0] as string).split(/\s+/)[3] ?? ''
+  const ofSub = sub ? ofCommand.filter((e) => words(e).split('|').includes(sub)) : []
+  const chosen = ofSub.length > 0 ? ofSub : ofCommand
+  return `Usage:\n${chosen.map((e) => e.join('\n')).join('\n')}\n\nOptions:${rest}`
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -62,6 +84,16 @@ async function main(argv: string[]): Promise<number> {
   if (command === '--version' || command === '-v') {
     console.log(VERSION)
     return EXIT.ok
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const usage = commandUsage(
+      command,
+      rest.find((arg) => !arg.startsWith('-')),
+    )
+    if (usage) {
+      console.log(usage)
+      return EXIT.ok
+    }
   }
   switch (command) {
     case 'send':

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import {
   type SuperOfficeEventName,
+  schemaForEvent,
   signPayload,
   superOfficeEventNames,
   verifySignatureSync,
@@ -78,6 +79,7 @@ export async function send(args: string[]): Promise<number> {
     }
   }
   const eventName = values.event
+  if (eventName !== undefined) warnUnknownEvent(eventName)
   const build = (): { body: string | Buffer; headers: Record<string, string> } => {
     if (fileBody) {
       const { headers } = signedPayload(fileBody.toString('utf8'), {})
@@ -243,4 +245,43 @@ export function events(args: string[]): number {
   if (values.json) console.log(JSON.stringify(names))
   else console.log(names.join('\n'))
   return EXIT.ok
+}
+
+/**
+ * A name that is neither documented nor of a recognised family (`list.*`, `y_*`, `webhook.*`) is
+ * sent as a custom event, as SuperOffice allows; it is most often a typo, so say the closest name.
+ */
+function warnUnknownEvent(name: string): void {
+  if (schemaForEvent(name).kind !== 'unknown') return
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const known of superOfficeEventNames) {
+    const d = editDistance(name, known)
+    if (d < bestDistance) {
+      bestDistance = d
+      best = known
+    }
+  }
+  const hint =
+    best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? ` Did you mean '${best}'?` : ''
+  console.error(
+    errDim(`warning: '${name}' is not a documented SuperOffice event; sending it as a custom event.${hint}`),
+  )
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      )
+    }
+    previous = current
+  }
+  return previous[b.length] as number
 }

@@ -47,11 +47,20 @@ export async function simulate(args: string[]): Promise<number> {
     },
   })
   if (showProgress) process.stderr.write('\n')
-  const unreachable = report.attempts > 0 && report.outcomes.every((o) => o.statuses.every((s) => s === 0))
+  const unreachable = report.attempts > 0 && report.failedStatuses['0'] === report.attempts
   if (json) {
     console.log(JSON.stringify(report))
   } else {
-    const state = report.state === 'Active' ? green('Active') : red('TooManyErrors (SuperOffice stops sending)')
+    const state =
+      report.state === 'Active'
+        ? green('Active')
+        : red(
+            `TooManyErrors after ${((report.disabledAtMs ?? 0) / 1000).toFixed(1)} s: SuperOffice stops sending (9 failed attempts in a row)`,
+          )
+    const failed = Object.entries(report.failedStatuses)
+      .sort(([, a], [, b]) => b - a)
+      .map(([status, n]) => `${status === '0' ? 'no answer' : status} ×${n}`)
+      .join(', ')
     console.log(`events     ${report.events} in ${(report.durationMs / 1000).toFixed(1)} s`)
     console.log(
       `delivered  ${report.delivered === report.events ? green(String(report.delivered)) : yellow(String(report.delivered))}`,
@@ -59,10 +68,17 @@ export async function simulate(args: string[]): Promise<number> {
     console.log(
       `discarded  ${report.discarded > 0 ? red(String(report.discarded)) : '0'} ${dim('(failed all 3 attempts)')}`,
     )
+    if (report.cutShort > 0) {
+      console.log(
+        `cut short  ${red(String(report.cutShort))} ${dim('(failed 1 or 2 attempts, then the webhook was disabled)')}`,
+      )
+    }
     console.log(
       `not sent   ${report.notSent > 0 ? red(String(report.notSent)) : '0'} ${dim('(webhook already disabled)')}`,
     )
-    console.log(`attempts   ${report.attempts} ${dim(`(${report.failedAttempts} failed)`)}`)
+    console.log(
+      `attempts   ${report.attempts} ${dim(`(${report.failedAttempts} failed${failed ? `: ${failed}` : ''})`)}`,
+    )
     console.log(`webhook    ${state}`)
   }
   if (unreachable) return EXIT.unreachable

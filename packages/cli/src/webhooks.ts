@@ -6,9 +6,10 @@ import {
   type SuperOfficeWebhookClient,
   type SuperOfficeWebhookInput,
   type SuperOfficeWebhookState,
+  type WebhookStateChange,
   watchWebhooks,
 } from '@superoffice-webhooks/admin'
-import { dim, EXIT, green, parse, red, secretFrom, UsageError, yellow } from './common.js'
+import { clean, dim, EXIT, errRed, green, parse, red, secretFrom, UsageError, yellow } from './common.js'
 
 const ACTIONS = [
   'list',
@@ -128,7 +129,7 @@ export async function webhooks(args: string[]): Promise<number> {
       case 'test': {
         const result = await client.test(await client.get(id()))
         if (json) console.log(JSON.stringify(result))
-        else console.log(`${result.Success ? green('200 OK') : red('failed')}: ${result.Message ?? ''}`)
+        else console.log(`${result.Success ? green('200 OK') : red('failed')}: ${clean(result.Message ?? '')}`)
         return result.Success ? EXIT.ok : EXIT.failed
       }
       case 'signal': {
@@ -141,7 +142,7 @@ export async function webhooks(args: string[]): Promise<number> {
       }
       case 'last-error': {
         const message = await client.lastError(id())
-        console.log(json ? JSON.stringify(message) : message || dim('(no error recorded)'))
+        console.log(json ? JSON.stringify(message) : clean(message) || dim('(no error recorded)'))
         return EXIT.ok
       }
       case 'restart':
@@ -168,9 +169,14 @@ export async function webhooks(args: string[]): Promise<number> {
     }
   } catch (error) {
     if (!(error instanceof SuperOfficeApiError)) throw error
-    console.error(`${red('error')}: ${error.message}`)
+    console.error(`${errRed('error')}: ${errorLine(error)}`)
     return error.status === 0 ? EXIT.unreachable : EXIT.failed
   }
+}
+
+/** One line for an API error: SuperOffice's text with control characters escaped, never a stack. */
+function errorLine(error: unknown): string {
+  return clean(error instanceof Error ? error.message : String(error))
 }
 
 async function watch(
@@ -182,46 +188,64 @@ async function watch(
 ) {
   const seconds = interval === undefined ? 60 : Number(interval.replace(/s$/, ''))
   if (!(seconds > 0)) throw new UsageError(`--interval must be a number of seconds, not '${interval}'.`)
-  const watchdog = watchWebhooks(client, {
-    intervalMs: seconds * 1000,
-    restart,
-    onStateChange: (c) => {
-      if (json) {
-        console.log(JSON.stringify({ ...c, webhook: redact(c.webhook) }))
-        return
-      }
-      const state = c.state === 'Active' ? yellow(c.state) : red(c.state)
-      const errors = c.consecutiveErrors === undefined ? '' : ` consecutive errors ${c.consecutiveErrors}`
-      console.log(
-        `${c.webhook.WebhookId} ${c.webhook.Name ?? ''}: ${state}${errors}${c.restarted ? green(' -> restarted') : ''}`,
-      )
-      if (c.lastError) console.log(`  ${dim(`last error: ${c.lastError}`)}`)
-    },
-    onError: (error) => console.error(`${red('error')}: ${(error as Error).message}`),
-  })
+  const report = (c: WebhookStateChange) => {
+    if (json) {
+      console.log(JSON.stringify({ ...c, webhook: redact(c.webhook) }))
+      return
+    }
+    const state = c.state === 'Active' ? yellow(c.state) : red(c.state)
+    const errors = c.consecutiveErrors === undefined ? '' : ` consecutive errors ${c.consecutiveErrors}`
+    console.log(
+      clean(`${c.webhook.WebhookId} ${c.webhook.Name ?? ''}: `) +
+        `${state}${errors}${c.restarted ? green(' -> restarted') : ''}`,
+    )
+    if (c.lastError) console.log(`  ${dim(`last error: ${clean(c.lastError)}`)}`)
+  }
   if (once) {
-    await watchdog.check()
+    // One check and its exit code: 0 done, 1 SuperOffice refused, 3 not reachable.
+    const watchdog = watchWebhooks(client, { intervalMs: 3_600_000, restart, onStateChange: report })
     watchdog.stop()
+    await watchdog.check()
     return EXIT.ok
   }
-  await watchdog.check()
+  // A service: checks at once and every interval until SIGINT or SIGTERM; a failed check is one
+  // line on stderr and is retried with backoff. It never exits on its own.
+  const stopped = new AbortController()
+  const onSignal = () => stopped.abort()
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
   console.error(
     dim(
       `watching every ${seconds} s${restart ? ', restarting webhooks stopped by TooManyErrors' : ''}; Ctrl+C to stop`,
     ),
   )
-  await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve))
-  watchdog.stop()
+  const watchdog = watchWebhooks(client, {
+    intervalMs: seconds * 1000,
+    restart,
+    signal: stopped.signal,
+    onStateChange: report,
+    onError: (error, { failures, nextCheckInMs }) =>
+      console.error(
+        `${errRed('error')}: ${errorLine(error)} (${failures} failed check${failures === 1 ? '' : 's'} in a row; next in ${Math.round(nextCheckInMs / 1000)} s)`,
+      ),
+  })
+  await watchdog.done
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   return EXIT.ok
 }
 
-/** A webhook without its secret: nothing this command prints holds one. */
+/**
+ * A webhook without its secret or its custom header values (often an API key of the receiver):
+ * nothing this command prints holds one.
+ */
 function redact(webhook: SuperOfficeWebhook): SuperOfficeWebhook {
-  return webhook.Secret ? { ...webhook, Secret: '***' } : webhook
+  const headers = webhook.Headers
+    ? Object.fromEntries(Object.keys(webhook.Headers).map((name) => [name, '***']))
+    : webhook.Headers
+  return { ...webhook, ...(webhook.Secret ? { Secret: '***' } : {}), ...(headers ? { Headers: headers } : {}) }
 }
 
 function describe(w: SuperOfficeWebhook): string {
-  return `${w.WebhookId} ${w.Name ?? ''} ${stateText(w.State)} ${w.TargetUrl ?? ''} [${(w.Events ?? []).join(', ')}]`
+  return `${w.WebhookId} ${clean(w.Name ?? '')} ${stateText(w.State)} ${clean(w.TargetUrl ?? '')} [${clean((w.Events ?? []).join(', '))}]`
 }
 
 function stateText(state: SuperOfficeWebhookState): string {
@@ -232,11 +256,11 @@ function table(list: SuperOfficeWebhook[]): string {
   if (list.length === 0) return dim('no webhooks')
   const rows = list.map((w) => [
     String(w.WebhookId),
-    w.Name ?? '',
+    clean(w.Name ?? ''),
     w.State,
     String(w.ConsecutiveErrors ?? '-'),
-    (w.Events ?? []).join(','),
-    w.TargetUrl ?? '',
+    clean((w.Events ?? []).join(',')),
+    clean(w.TargetUrl ?? ''),
   ])
   const head = ['ID', 'NAME', 'STATE', 'ERRORS', 'EVENTS', 'TARGET']
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))

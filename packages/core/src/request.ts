@@ -1,6 +1,6 @@
 import { readRawBody, readWebBody } from './body.js'
 import { SuperOfficeWebhookError } from './errors.js'
-import type { HeadersLike } from './headers.js'
+import { getHeader, type HeadersLike } from './headers.js'
 import { isThenable } from './parse.js'
 import type { RawBody } from './signature.js'
 import type { SuperOfficeWebhookAnswer, SuperOfficeWebhookInput, SuperOfficeWebhooks } from './types.js'
@@ -93,7 +93,10 @@ export function receiveRequest(
   handle: (input: SuperOfficeWebhookInput) => SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>,
   methodNotAllowed: () => SuperOfficeWebhookAnswer,
 ): Promise<SuperOfficeWebhookAnswer> {
-  if (input.method !== 'POST') return Promise.resolve(methodNotAllowed())
+  if (input.method !== 'POST') {
+    const answer = methodNotAllowed()
+    return Promise.resolve(declaresBody(input.headers) ? closing(answer) : answer)
+  }
   const run = (rawBody: RawBody) =>
     handle({
       rawBody,
@@ -102,7 +105,11 @@ export function receiveRequest(
       request: input.request,
       waitUntil: input.waitUntil,
     })
-  const refuse = (error: unknown) => webhooks.answerError(error)
+  // Refused before the body was read to its end (413 on Content-Length or mid-stream, a dropped
+  // or consumed stream): the rest of the upload is still on the wire, so the connection is not
+  // fit for another request. `Connection: close` makes the client open a new one instead of
+  // reusing this one and meeting a reset.
+  const refuse = (error: unknown) => closing(webhooks.answerError(error))
   // Plain promise chaining rather than async/await, and a pipeline that answers synchronously when
   // it can: a body read from a stream costs one hop to the answer, bytes already held none.
   try {
@@ -111,4 +118,15 @@ export function receiveRequest(
   } catch (error) {
     return Promise.resolve(refuse(error))
   }
+}
+
+/** The answer, telling the client this connection closes after it. */
+function closing(answer: SuperOfficeWebhookAnswer): SuperOfficeWebhookAnswer {
+  return { ...answer, headers: { ...answer.headers, connection: 'close' } }
+}
+
+/** Whether the request says a body follows (which an early answer leaves unread). */
+function declaresBody(headers: HeadersLike): boolean {
+  const length = getHeader(headers, 'content-length')
+  return (length !== undefined && length !== '0') || getHeader(headers, 'transfer-encoding') !== undefined
 }

@@ -32,6 +32,8 @@ export interface SimulateOptions {
   timeoutMs?: number
   /** Told about every attempt, for progress output. */
   onAttempt?: (attempt: SimulatedAttempt) => void
+  /** How many events' outcomes the report lists one by one. Default 100,000. */
+  maxOutcomes?: number
 }
 
 /**
@@ -69,15 +71,31 @@ export interface SimulationReport {
   delivered: number
   /** Failed all three attempts and were dropped. */
   discarded: number
+  /** Failed one or two attempts, then were dropped because the webhook was disabled before the next. */
+  cutShort: number
   /** Never sent, because the webhook was already in TooManyErrors. */
   notSent: number
   /** HTTP attempts made, and how many of them failed. */
   attempts: number
   failedAttempts: number
+  /** How many failed attempts got each status (`0`: no answer: refused or timed out). */
+  failedStatuses: Record<string, number>
   /** The webhook's state at the end. */
   state: 'Active' | 'TooManyErrors'
-  /** Per event: its id, name, outcome and the status of each attempt. */
-  outcomes: { eventId: string; event: string; outcome: 'delivered' | 'discarded' | 'not-sent'; statuses: number[] }[]
+  /** When the webhook would have been disabled, in ms since the start; `undefined` while Active. */
+  disabledAtMs: number | undefined
+  /**
+   * Per event: its id, name, outcome and the status of each attempt. Only the first
+   * `maxOutcomes` events are listed (see `outcomesTruncated`); the counts cover every event.
+   */
+  outcomes: {
+    eventId: string
+    event: string
+    outcome: 'delivered' | 'discarded' | 'cut-short' | 'not-sent'
+    statuses: number[]
+  }[]
+  /** Whether more events were sent than `outcomes` lists. */
+  outcomesTruncated: boolean
   durationMs: number
 }
 
@@ -105,21 +123,32 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export async function simulateSuperOffice(url: string, options: SimulateOptions = {}): Promise<SimulationReport> {
   const rate = options.rate ?? 5
   if (!(rate > 0)) throw new RangeError('rate must be a positive number of events per second.')
-  const total = options.events ?? Math.max(1, Math.round(((options.durationMs ?? 10_000) / 1000) * rate))
+  const durationMs = options.events === undefined ? (options.durationMs ?? 10_000) : undefined
+  const total = options.events ?? Number.POSITIVE_INFINITY
   const threads = Math.max(1, options.threads ?? 4)
   const names = options.eventNames ?? DEFAULT_EVENTS
   const [firstDelay, secondDelay] = options.retryDelaysMs ?? [1000, 4000]
   const limit = options.maxConsecutiveFailures ?? 9
   const timeoutMs = options.timeoutMs ?? 10_000
+  const maxOutcomes = options.maxOutcomes ?? 100_000
+  // Events waiting for a sender thread or between their attempts. Past this, generation waits:
+  // events are made as they can be sent, so memory stays bounded at any rate.
+  const maxPending = threads * 64
   const started = Date.now()
 
   let state: SimulationReport['state'] = 'Active'
+  let disabledAtMs: number | undefined
   let consecutive = 0
   let attempts = 0
   let failedAttempts = 0
   let inFlight = 0
+  let generated = 0
+  let pending = 0
+  const counts = { delivered: 0, discarded: 0, 'cut-short': 0, 'not-sent': 0 }
+  const failedStatuses: Record<string, number> = {}
   const waiting: (() => void)[] = []
   const outcomes: SimulationReport['outcomes'] = []
+  let roomForMore: (() => void) | undefined
 
   // At most `threads` requests at once; the rest wait their turn, in order.
   const send = async (body: string, headers: Record<string, string>): Promise<number> => {
@@ -146,11 +175,13 @@ export async function simulateSuperOffice(url: string, options: SimulateOptions 
       outcome: 'not-sent',
       statuses: [],
     }
-    outcomes.push(outcome)
     const text = JSON.stringify(event)
     for (let attempt = 1; attempt <= 3; attempt++) {
       if (attempt > 1) await sleep(attempt === 2 ? firstDelay : secondDelay)
-      if (state === 'TooManyErrors') return
+      if (state === 'TooManyErrors') {
+        if (attempt > 1) outcome.outcome = 'cut-short'
+        break
+      }
       const { headers } = signedPayload(text, {
         ...(options.secret ? { secret: options.secret } : {}),
         ...(attempt > 1 ? { retry: attempt - 1 } : {}),
@@ -162,34 +193,57 @@ export async function simulateSuperOffice(url: string, options: SimulateOptions 
       if (status === 200) {
         consecutive = 0
         outcome.outcome = 'delivered'
-        return
+        break
       }
       failedAttempts++
+      failedStatuses[status] = (failedStatuses[status] ?? 0) + 1
       consecutive++
-      if (consecutive >= limit) state = 'TooManyErrors'
-      outcome.outcome = 'discarded'
+      if (consecutive >= limit && state === 'Active') {
+        state = 'TooManyErrors'
+        disabledAtMs = Date.now() - started
+      }
+      outcome.outcome = attempt === 3 ? 'discarded' : 'cut-short'
     }
+    counts[outcome.outcome]++
+    if (index < maxOutcomes) outcomes[index] = outcome
   }
 
-  const deliveries: Promise<void>[] = []
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate
+  const finished = (work: Promise<void>) =>
+    work.finally(() => {
+      pending--
+      roomForMore?.()
+      roomForMore = undefined
+    })
+  const deliveries = new Set<Promise<void>>()
+  const ends = durationMs === undefined ? Number.POSITIVE_INFINITY : started + durationMs
+  while (generated < total) {
+    const due = started + (generated * 1000) / rate
+    if (due >= ends) break
     const wait = due - Date.now()
     if (wait > 0) await sleep(wait)
-    deliveries.push(deliver(i))
+    while (pending >= maxPending) await new Promise<void>((resolve) => (roomForMore = resolve))
+    // Falling behind the schedule (a rate the receiver cannot take) is no reason to stop at the end.
+    if (Date.now() >= ends) break
+    pending++
+    const work = finished(deliver(generated++))
+    deliveries.add(work)
+    work.then(() => deliveries.delete(work))
   }
   await Promise.all(deliveries)
 
-  const count = (o: string) => outcomes.filter((x) => x.outcome === o).length
   return {
-    events: total,
-    delivered: count('delivered'),
-    discarded: count('discarded'),
-    notSent: count('not-sent'),
+    events: generated,
+    delivered: counts.delivered,
+    discarded: counts.discarded,
+    cutShort: counts['cut-short'],
+    notSent: counts['not-sent'],
     attempts,
     failedAttempts,
+    failedStatuses,
     state,
+    disabledAtMs,
     outcomes,
+    outcomesTruncated: generated > maxOutcomes,
     durationMs: Date.now() - started,
   }
 }
