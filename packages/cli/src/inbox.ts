@@ -1,5 +1,5 @@
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
-import { dim, EXIT, green, parse, positiveInt, red, UsageError } from './common.js'
+import { clean, dim, EXIT, green, parse, positiveInt, red, UsageError } from './common.js'
 
 /** `inbox stats|failed|retry`: the dead letters of a BullMQ inbox, against its Redis. */
 export async function inbox(args: string[]): Promise<number> {
@@ -27,8 +27,11 @@ export async function inbox(args: string[]): Promise<number> {
   const timeout = positiveInt(values.timeout, 'timeout', 5000)
   const json = values.json === true
 
+  // Reading and retrying dead letters: the inbox's start-up checks are the receiver's business.
   const queue = createBullMQInbox({
     connection: url,
+    logger: false,
+    allowEvictingRedis: true,
     ...(values.queue ? { queueName: values.queue } : {}),
     ...(values.prefix ? { prefix: values.prefix } : {}),
   })
@@ -55,8 +58,15 @@ export async function inbox(args: string[]): Promise<number> {
         else if (jobs.length === 0) console.log(green('no failed jobs'))
         else {
           for (const job of jobs) {
-            console.log(`${job.id}  ${job.event}  ${dim(`attempts=${job.attempts} at=${job.failedAt ?? '-'}`)}`)
-            console.log(`  ${red(job.failedReason)}`)
+            const where = [
+              `tenant=${job.tenant ?? '-'}`,
+              `key=${job.primaryKey ?? '-'}`,
+              `attempts=${job.attempts}`,
+              `handler=${job.handler ?? '-'}`,
+              `at=${job.failedAt ?? '-'}`,
+            ].join(' ')
+            console.log(`${clean(job.id)}  ${clean(job.event ?? '(data gone)')}  ${dim(clean(where))}`)
+            console.log(`  ${red(clean(job.failedReason))}`)
           }
         }
         return EXIT.ok

@@ -165,7 +165,8 @@ export async function webhooks(args: string[]): Promise<number> {
         return EXIT.ok
       }
       default:
-        return watch(client, values.interval, values.restart === true, values.once === true, json)
+        // Awaited here, so its refusals meet the catch below and its exit codes.
+        return await watch(client, values.interval, values.restart === true, values.once === true, json)
     }
   } catch (error) {
     if (!(error instanceof SuperOfficeApiError)) throw error

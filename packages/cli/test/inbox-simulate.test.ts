@@ -82,7 +82,7 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
     const inbox = createBullMQInbox({ connection: redis.url, attempts: 1 })
     const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
     let down = true
-    webhooks.onAny(() => {
+    webhooks.onAny(function pushToCrm() {
       if (down) throw new Error('crm down')
     })
     const worker = inbox.work(webhooks)
@@ -111,6 +111,12 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
       const failed = await run(['inbox', 'failed'], env)
       expect(failed.stdout).toContain(`so/Cust12345/${events[0]?.EventId}`)
       expect(failed.stdout).toContain('sale.sold')
+      // Issue 20, finding 6: each dead letter says whose it is and why.
+      expect(failed.stdout).toMatch(
+        new RegExp(`sale\\.sold {2}tenant=Cust12345 key=${events[0]?.PrimaryKey} attempts=1 handler=pushToCrm at=`),
+      )
+      expect(failed.stdout).toContain('Handler pushToCrm failed: crm down')
+      expect(failed.stdout).not.toContain('A handler failed; SuperOffice may retry.')
 
       down = false
       const one = await run(['inbox', 'retry', '--id', `so/Cust12345/${events[0]?.EventId}`, '--json'], env)
