@@ -5,15 +5,17 @@ import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 
 const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! }) // redis://…, options or an ioredis client
+await inbox.ready() // refuses a Redis that may evict jobs (maxmemory-policy must be noeviction)
 const webhooks = createSuperOfficeWebhooks({ secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!, inbox })
 
 // Handlers run in the worker, retried with backoff (12 attempts over about 8.5 hours by default).
 webhooks.on('sale.sold', async (event) => crm.markWon(event.PrimaryKey))
 
-// In this process, or in a separate worker process that registers the same handlers.
-const worker = inbox.work(webhooks, { concurrency: 10 })
+// In this process, or in a separate worker process that registers the same handlers. An attempt
+// still running after handlerTimeoutMs fails and is retried, so a hung handler frees its slot.
+const worker = inbox.work(webhooks, { concurrency: 10, handlerTimeoutMs: 60_000 })
 process.once('SIGTERM', async () => {
-  await worker.close() // lets running jobs finish
+  await worker.close() // waits for running jobs up to closeTimeoutMs (10 s), then gives them back
   await inbox.close()
 })
 // #endregion readme

@@ -153,13 +153,11 @@ describe('7. the client keeps credentials in the API origin', () => {
 
   it('a token, app token or webhook secret that the server echoes never appears in the error', async () => {
     const api = await peer((req, res) =>
-      res
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            Error: `bad: ${req.headers.authorization} ${req.headers['so-apptoken']} webhook-secret-99`,
-          }),
-        ),
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          Error: `bad: ${req.headers.authorization} ${req.headers['so-apptoken']} webhook-secret-99`,
+        }),
+      ),
     )
     const error = await refusal(
       clientFor(api.origin).create({ Name: 'n', Events: ['e'], TargetUrl: 'https://x', Secret: 'webhook-secret-99' }),

@@ -118,13 +118,11 @@ describe('7. the command prints what a hostile API sends safely', () => {
   it('an echoed token is redacted, control characters are escaped, one line per error', async () => {
     const token = 'tok-echo-123456'
     const api = await listen((req, res) => {
-      res
-        .writeHead(400, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            Error: `denied for ${req.headers.authorization}\u001b]0;pwned\u0007\u001b[2J\nsecond line`,
-          }),
-        )
+      res.writeHead(400, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          Error: `denied for ${req.headers.authorization}\u001b]0;pwned\u0007\u001b[2J\nsecond line`,
+        }),
+      )
     })
     const { code, stderr } = await runCli(['webhooks', 'list'], {
       env: { SUPEROFFICE_API_URL: `${api}/Cust1`, SUPEROFFICE_ACCESS_TOKEN: token },
