@@ -9,7 +9,10 @@ import {
 
 /** What the module needs of a BullMQ inbox: `@superoffice-webhooks/bullmq`'s, structurally. */
 interface WorkingInbox extends SuperOfficeInbox {
-  work(webhooks: SuperOfficeWebhooks, options?: { concurrency?: number }): { close(): Promise<void> }
+  work(
+    webhooks: SuperOfficeWebhooks,
+    options?: { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number },
+  ): { close(): Promise<void> }
   close(): Promise<void>
 }
 

@@ -41,10 +41,10 @@ export interface SuperOfficeWebhooksModuleOptions extends Omit<SuperOfficeWebhoo
   inbox?: SuperOfficeNestInboxOptions | SuperOfficeInbox
   /**
    * Whether this instance runs the inbox's worker (default `true`; options such as
-   * `{ concurrency: 10 }` imply it). `false` for receiver-only instances. The worker is closed on
+   * `{ concurrency: 10, handlerTimeoutMs: 60_000 }` imply it). `false` for receiver-only instances. The worker is closed on
    * application shutdown.
    */
-  worker?: boolean | { concurrency?: number }
+  worker?: boolean | { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number }
 }
 
 /** Options known when the module is defined, for `forRoot` and `forRootAsync` alike. */
