@@ -33,7 +33,12 @@ it('the admin snippet runs as a script: creates the webhook, checks at once, sta
   child.stdout.setEncoding('utf8').on('data', (c) => (stdout += c))
   child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
   let exit: number | null | undefined
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve((exit = code))))
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exit = code
+      resolve(code)
+    }),
+  )
   try {
     for (let i = 0; i < 600 && !/created 1/.test(stdout) && exit === undefined; i++) await sleep(50)
     expect(stdout, stderr).toMatch(/^created 1$/m)

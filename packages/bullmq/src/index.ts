@@ -254,9 +254,16 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   let checking: Promise<void> | undefined
   let refusal: { error: Error; at: number } | undefined
   let warned = false
+  // The checks may take longer than one enqueue (a connection to make, a busy machine): at boot,
+  // a slow first answer beats a refused one.
+  const checkTimeoutMs = Math.max(timeoutMs, 5000)
   const check = async () => {
-    await whenReady(producer, timeoutMs)
-    const facts = await withTimeout(readRedisFacts(producer), timeoutMs, 'Redis did not answer the start-up checks')
+    await whenReady(producer, checkTimeoutMs)
+    const facts = await withTimeout(
+      readRedisFacts(producer),
+      checkTimeoutMs,
+      'Redis did not answer the start-up checks',
+    )
     const policy = facts.maxmemoryPolicy
     if (policy !== undefined && policy !== 'noeviction' && options.allowEvictingRedis !== true) {
       const error = evictionRefusal(policy)
