@@ -1,4 +1,4 @@
-import { type BullMQInboxWorker, createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeAnyEvent,
@@ -85,8 +85,14 @@ if (downstream) {
   })
 }
 
-const worker: BullMQInboxWorker | undefined =
-  inbox && process.env.SUPEROFFICE_WORKER !== '0' ? inbox.work(webhooks) : undefined
+// With the inbox, this process also runs its worker (unless SUPEROFFICE_WORKER=0): core starts it
+// with these handlers. An inbox that refuses its Redis (say, one that evicts keys) stops the app.
+if (inbox && process.env.SUPEROFFICE_WORKER !== '0') {
+  webhooks.start().catch((error: unknown) => {
+    console.error(`koa-example: the inbox worker did not start: ${(error as Error).message}`)
+    process.exit(1)
+  })
+}
 
 const app = new Koa()
 app.use(superOfficeWebhooks(webhooks, { path: '/webhooks/superoffice' }))
@@ -101,9 +107,7 @@ const server = app.listen(port, process.env.HOST, () => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () =>
     server.close(async () => {
-      await webhooks.drain()
-      await worker?.close()
-      await inbox?.close()
+      await webhooks.close() // early-answered work, then the worker (bounded), then the inbox
       redis?.disconnect()
       process.exit(0)
     }),

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
 import { APP_GUARD } from '@nestjs/core'
 import { SkipThrottle, ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler'
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
 import { AppController } from './app.controller'
 import { AuthGuard, Public } from './auth.guard'
@@ -29,7 +30,7 @@ import { SalesService } from './sales.service'
         // (SUPEROFFICE_WORKER=0 for a receiver-only instance).
         ...(config.get<string>('SUPEROFFICE_INBOX') === 'bullmq'
           ? {
-              inbox: { connection: config.getOrThrow<string>('REDIS_URL') },
+              inbox: createBullMQInbox({ connection: config.getOrThrow<string>('REDIS_URL') }),
               worker: config.get<string>('SUPEROFFICE_WORKER') !== '0',
             }
           : {}),

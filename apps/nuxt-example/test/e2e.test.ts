@@ -9,8 +9,8 @@ runExampleAppContract({
 })
 
 runExampleAppContract({
-  name: 'nuxt-example with the module’s BullMQ inbox',
+  name: 'nuxt-example with its BullMQ inbox file',
   cwd: fileURLToPath(new URL('..', import.meta.url)),
-  entry: '.output-inbox/server/index.mjs',
+  entry: '.output/server/index.mjs',
   inbox: true,
 })

@@ -11,11 +11,9 @@ const webhooks = createSuperOfficeWebhooks({ secret: process.env.SUPEROFFICE_WEB
 // Handlers run in the worker, retried with backoff (12 attempts over about 8.5 hours by default).
 webhooks.on('sale.sold', async (event) => crm.markWon(event.PrimaryKey))
 
-// In this process, or in a separate worker process that registers the same handlers. An attempt
+// The worker, in this process or in a separate one that registers the same handlers. An attempt
 // still running after handlerTimeoutMs fails and is retried, so a hung handler frees its slot.
-const worker = inbox.work(webhooks, { concurrency: 10, handlerTimeoutMs: 60_000 })
-process.once('SIGTERM', async () => {
-  await worker.close() // waits for running jobs up to closeTimeoutMs (10 s), then gives them back
-  await inbox.close()
-})
+await webhooks.start({ concurrency: 10, handlerTimeoutMs: 60_000 })
+// Running jobs get up to closeTimeoutMs (10 s), then go back to the queue; then the inbox closes.
+process.once('SIGTERM', () => webhooks.close())
 // #endregion readme

@@ -1,13 +1,18 @@
 import { Module } from '@nestjs/common'
-import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
 
 // #region readme
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
+
 @Module({
   imports: [
-    SuperOfficeWebhooksModule.forRoot({
-      secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!,
-      inbox: { connection: process.env.REDIS_URL! }, // needs @superoffice-webhooks/bullmq and bullmq
-      worker: process.env.SUPEROFFICE_WORKER !== '0', // false on receiver-only instances
+    SuperOfficeWebhooksModule.forRootAsync({
+      useFactory: () => ({
+        secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!,
+        // The app builds the inbox; the module starts its worker and closes it on shutdown.
+        inbox: createBullMQInbox({ connection: process.env.REDIS_URL! }),
+        worker: process.env.SUPEROFFICE_WORKER !== '0' && { concurrency: 10, handlerTimeoutMs: 60_000 },
+      }),
     }),
   ],
 })

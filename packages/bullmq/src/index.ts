@@ -1,4 +1,10 @@
-import type { SuperOfficeInbox, SuperOfficeInboxJob, SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import type {
+  SuperOfficeInbox,
+  SuperOfficeInboxJob,
+  SuperOfficeJobProcessor,
+  SuperOfficeWebhooks,
+  SuperOfficeWorkerOptions,
+} from '@superoffice-webhooks/core'
 import { type ConnectionOptions, type Job, type KeepJobs, Queue, WaitingError, Worker } from 'bullmq'
 import { Redis, type RedisOptions } from 'ioredis'
 import { evictionRefusal, persistenceWarning, readRedisFacts } from './redis-checks.js'
@@ -73,7 +79,7 @@ export interface BullMQInboxOptions {
  * inbox.work(webhooks, { concurrency: 10 })
  * ```
  */
-export interface BullMQInboxWorkerOptions {
+export interface BullMQInboxWorkerOptions extends SuperOfficeWorkerOptions {
   /** Jobs run at once by this worker. Default 5. */
   concurrency?: number
   /** How long a job is locked while it runs; a crashed worker's job is taken over after it. Default 30 s. */
@@ -169,8 +175,15 @@ export interface BullMQFailedJob {
 export interface BullMQInbox extends SuperOfficeInbox {
   /** The BullMQ queue. */
   readonly queue: Queue
-  /** Starts a worker (in this or another process) that runs the receiver's handlers for each job. */
-  work(webhooks: SuperOfficeWebhooks, options?: BullMQInboxWorkerOptions): BullMQInboxWorker
+  /**
+   * Starts a worker (in this or another process) that runs the receiver's handlers for each job:
+   * `webhooks.start()` calls it with the receiver's `processJob`; a worker process may pass the
+   * receiver itself.
+   */
+  work(
+    process: SuperOfficeJobProcessor | Pick<SuperOfficeWebhooks, 'processJob'>,
+    options?: BullMQInboxWorkerOptions,
+  ): BullMQInboxWorker
   /** Job counts by state. */
   stats(): Promise<BullMQInboxStats>
   /** Jobs in the failed set (dead letters), newest first. */
@@ -317,7 +330,9 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         clearTimeout(timer)
       }
     },
-    work(webhooks, workerOptions = {}) {
+    work(target, workerOptions = {}) {
+      const run: SuperOfficeJobProcessor =
+        typeof target === 'function' ? target : (job, attempt) => target.processJob(job, attempt)
       const handlerTimeoutMs = workerOptions.handlerTimeoutMs ?? HANDLER_TIMEOUT_MS
       const closeTimeoutMs = workerOptions.closeTimeoutMs ?? CLOSE_TIMEOUT_MS
       if (!(handlerTimeoutMs > 0)) throw new RangeError('handlerTimeoutMs must be a positive number.')
@@ -344,7 +359,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         const key = token ?? String(job.id)
         running.set(key, entry)
         try {
-          await Promise.race([webhooks.processJob(job.data, attempt), interrupted])
+          await Promise.race([run(job.data, attempt), interrupted])
         } finally {
           clearTimeout(timer)
           running.delete(key)

@@ -37,9 +37,71 @@ export interface SuperOfficeInboxJob {
 }
 
 /**
+ * Which attempt of a stored inbox job a worker is running, for log lines and dead letters.
+ *
+ * @example
+ * ```ts
+ * await webhooks.processJob(job.data, { id: job.id, attempt: job.attemptsMade + 1, attempts: 12 })
+ * ```
+ */
+export interface SuperOfficeJobAttempt {
+  /** The queue's id of the job. */
+  id?: string | undefined
+  /** This attempt, from 1. */
+  attempt: number
+  /** How many attempts the job has in all. */
+  attempts: number
+}
+
+/**
+ * Runs one stored job in a worker: what an inbox's `work` calls for each job. It is the
+ * receiver's own `processJob`, bound by `webhooks.start()`.
+ *
+ * @example
+ * ```ts
+ * const process: SuperOfficeJobProcessor = (job, attempt) => webhooks.processJob(job, attempt)
+ * ```
+ */
+export type SuperOfficeJobProcessor = (job: SuperOfficeInboxJob, attempt: SuperOfficeJobAttempt) => Promise<void>
+
+/**
+ * Options for an inbox's worker, as `webhooks.start(options)` passes them on. Engines may take more.
+ *
+ * @example
+ * ```ts
+ * await webhooks.start({ concurrency: 10, handlerTimeoutMs: 60_000 })
+ * ```
+ */
+export interface SuperOfficeWorkerOptions {
+  /** Jobs run at once. */
+  concurrency?: number
+  /** How long one attempt's handlers may run before it is failed and retried. */
+  handlerTimeoutMs?: number
+  /** How long closing waits for running attempts before giving them back to the queue. */
+  closeTimeoutMs?: number
+}
+
+/**
+ * A running worker of an inbox.
+ *
+ * @example
+ * ```ts
+ * const worker = inbox.work?.(process)
+ * await worker?.close()
+ * ```
+ */
+export interface SuperOfficeInboxWorker {
+  /** Resolves once the worker takes jobs; rejects when it cannot start (the engine refused). */
+  readonly started?: Promise<void>
+  /** Stops taking jobs and waits (boundedly) for the running ones. */
+  close(): Promise<void>
+}
+
+/**
  * A durable store for verified deliveries (`@superoffice-webhooks/bullmq` is one): the pipeline
  * answers 200 only once `enqueue` has resolved, and 500 `inbox_unavailable` when it rejects, so
- * SuperOffice retries an event that was not stored.
+ * SuperOffice retries an event that was not stored. `work` and `close` give it a lifecycle that
+ * `webhooks.start()` and `webhooks.close()` drive, so frameworks never touch the engine.
  *
  * @example
  * ```ts
@@ -50,6 +112,10 @@ export interface SuperOfficeInboxJob {
 export interface SuperOfficeInbox {
   /** Stores the job; a job whose `id` is already stored is dropped (a redelivery). */
   enqueue(job: SuperOfficeInboxJob): Promise<unknown>
+  /** Starts a worker that calls `process` for each stored job, retrying those that reject. */
+  work?(process: SuperOfficeJobProcessor, options?: SuperOfficeWorkerOptions): SuperOfficeInboxWorker
+  /** Closes the inbox's connections (and any worker it still runs). */
+  close?(): Promise<void>
 }
 
 /**

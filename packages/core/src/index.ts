@@ -24,7 +24,15 @@ export {
   type SuperOfficeWebhookErrorStatus,
 } from './errors.js'
 export { getHeader, type HeadersLike } from './headers.js'
-export { inboxJobId, type SuperOfficeInbox, type SuperOfficeInboxJob } from './inbox.js'
+export {
+  inboxJobId,
+  type SuperOfficeInbox,
+  type SuperOfficeInboxJob,
+  type SuperOfficeInboxWorker,
+  type SuperOfficeJobAttempt,
+  type SuperOfficeJobProcessor,
+  type SuperOfficeWorkerOptions,
+} from './inbox.js'
 export { RECEIVE_CHANNEL, type SuperOfficeReceiveMessage } from './observe.js'
 export type {
   SuperOfficeDedupeOptions,
@@ -40,7 +48,6 @@ export {
   traceSuperOfficeWebhooks,
 } from './otel.js'
 export { createSuperOfficeWebhooks } from './receiver.js'
-export type { NodeBodyLike, SuperOfficeBodySource, SuperOfficeRequestInput } from './request.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,
@@ -76,15 +83,17 @@ export {
   verifySignatureWebCrypto,
 } from './signature.js'
 export type {
+  NodeBodyLike,
   SuperOfficeAnswerBody,
   SuperOfficeAnyEventHandler,
+  SuperOfficeBodySource,
   SuperOfficeErrorHandler,
   SuperOfficeErrorInfo,
   SuperOfficeEventContext,
   SuperOfficeEventHandler,
-  SuperOfficeJobAttempt,
   SuperOfficeOutcome,
   SuperOfficeOutcomeHandler,
+  SuperOfficeRequestInput,
   SuperOfficeWebhookAnswer,
   SuperOfficeWebhookInput,
   SuperOfficeWebhooks,

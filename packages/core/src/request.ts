@@ -3,63 +3,12 @@ import { SuperOfficeWebhookError } from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
 import { isThenable } from './parse.js'
 import type { RawBody } from './signature.js'
-import type { SuperOfficeWebhookAnswer, SuperOfficeWebhookInput, SuperOfficeWebhooks } from './types.js'
-
-/**
- * Where a request's body is, as a framework has it. The pipeline takes the first that holds the
- * bytes: `bytes`, then a Node request's `body` when it is text or bytes (a serverless platform's
- * mocked request, a raw body parser), then the `web` body, then the `node` stream.
- *
- * @example
- * ```ts
- * const body: SuperOfficeBodySource = { bytes: ctx.request.rawBody, node: ctx.req, parsed: ctx.request.body }
- * ```
- */
-export interface SuperOfficeBodySource {
-  /** The raw bytes (or their text) a framework or body parser kept. */
-  bytes?: RawBody | undefined
-  /** A Node request (`IncomingMessage`) to read with the size limit. */
-  node?: NodeBodyLike | undefined
-  /** A web `Request` or body stream to read with the size limit. */
-  web?: Request | ReadableStream<Uint8Array> | null | undefined
-  /**
-   * The framework's parsed body, when it has one: the stream was consumed, so without `bytes` the
-   * request is answered 500 `raw_body_unavailable` rather than read again (and hang).
-   */
-  parsed?: unknown
-}
-
-/** A Node request as the pipeline reads it. */
-export interface NodeBodyLike extends AsyncIterable<Uint8Array | string> {
-  readableEnded?: boolean
-  /** Set by serverless platforms' mocked requests (Nitro 2's local fetch) and raw body parsers. */
-  body?: unknown
-}
-
-/**
- * One request, as an adapter maps its framework to it: core does the method check, reads the
- * body with the limit, applies the consumed-body rule, and runs the pipeline.
- *
- * @example
- * ```ts
- * await webhooks.receive({ method: req.method, headers: req.headers, url: req.url, body: { node: req }, request: req })
- * ```
- */
-export interface SuperOfficeRequestInput {
-  method: string | undefined
-  headers: HeadersLike
-  url?: string | undefined
-  body: SuperOfficeBodySource
-  /** The framework's request object (`H3Event`, Koa `Context`, Nest request), handed to handlers and the secret resolver. */
-  request?: unknown
-  /** Serverless platforms: keeps the runtime alive for handlers that run after the answer. */
-  waitUntil?: ((work: Promise<unknown>) => void) | undefined
-  /**
-   * What the app must change when the raw bytes are gone (a body parser ran first): part of the
-   * 500 `raw_body_unavailable` message and of the log line.
-   */
-  rawBodyFix?: string
-}
+import type {
+  SuperOfficeRequestInput,
+  SuperOfficeWebhookAnswer,
+  SuperOfficeWebhookInput,
+  SuperOfficeWebhooks,
+} from './types.js'
 
 const DEFAULT_FIX =
   'Give the SuperOffice webhook route the raw request bytes: mount it before any body parser, or ' +

@@ -1,7 +1,6 @@
 import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
 import type { HeadersLike } from './headers.js'
-import type { SuperOfficeInboxJob } from './inbox.js'
-import type { SuperOfficeRequestInput } from './request.js'
+import type { SuperOfficeInboxJob, SuperOfficeJobAttempt, SuperOfficeWorkerOptions } from './inbox.js'
 import type { SuperOfficeEventFor, SuperOfficeEventSelector } from './routing.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
@@ -79,23 +78,6 @@ export interface SuperOfficeErrorInfo {
   request?: unknown
   /** For failures in an inbox worker: which attempt of the stored job failed (the delivery was answered 200 long before). */
   job?: SuperOfficeJobAttempt
-}
-
-/**
- * Which attempt of a stored inbox job a worker is running, for log lines and dead letters.
- *
- * @example
- * ```ts
- * await webhooks.processJob(job.data, { id: job.id, attempt: job.attemptsMade + 1, attempts: 12 })
- * ```
- */
-export interface SuperOfficeJobAttempt {
-  /** The queue's id of the job. */
-  id?: string | undefined
-  /** This attempt, from 1. */
-  attempt: number
-  /** How many attempts the job has in all. */
-  attempts: number
 }
 
 /**
@@ -250,6 +232,25 @@ export interface SuperOfficeWebhooks {
    * lost its body (a Redis that evicts keys).
    */
   processJob(job: SuperOfficeInboxJob, attempt?: SuperOfficeJobAttempt): Promise<void>
+  /**
+   * Starts the inbox's worker with this receiver's handlers (`options.inbox.work`); resolves once
+   * it takes jobs, rejects when the inbox refused to start (an evicting Redis). Frameworks call
+   * this and {@link SuperOfficeWebhooks.close}, never the queue engine. Throws without an inbox
+   * that has a worker.
+   *
+   * @example
+   * ```ts
+   * const webhooks = createSuperOfficeWebhooks({ secret, inbox: createBullMQInbox({ connection }) })
+   * await webhooks.start({ concurrency: 10, handlerTimeoutMs: 60_000 })
+   * process.once('SIGTERM', () => webhooks.close())
+   * ```
+   */
+  start(options?: SuperOfficeWorkerOptions): Promise<void>
+  /**
+   * Graceful shutdown: lets early-answered handlers finish, stops the worker (running attempts
+   * get a bounded time, then go back to the queue) and closes the inbox.
+   */
+  close(): Promise<void>
   /** Resolves when handlers started after an early answer have finished (graceful shutdown). */
   drain(): Promise<void>
   /** The body size limit, for adapters that read the stream themselves. */
@@ -258,3 +259,59 @@ export interface SuperOfficeWebhooks {
 
 /** A handler as the dispatcher stores it. */
 export type AnyHandler = (event: SuperOfficeAnyEvent, context: SuperOfficeEventContext) => unknown
+
+/**
+ * Where a request's body is, as a framework has it. The pipeline takes the first that holds the
+ * bytes: `bytes`, then a Node request's `body` when it is text or bytes (a serverless platform's
+ * mocked request, a raw body parser), then the `web` body, then the `node` stream.
+ *
+ * @example
+ * ```ts
+ * const body: SuperOfficeBodySource = { bytes: ctx.request.rawBody, node: ctx.req, parsed: ctx.request.body }
+ * ```
+ */
+export interface SuperOfficeBodySource {
+  /** The raw bytes (or their text) a framework or body parser kept. */
+  bytes?: RawBody | undefined
+  /** A Node request (`IncomingMessage`) to read with the size limit. */
+  node?: NodeBodyLike | undefined
+  /** A web `Request` or body stream to read with the size limit. */
+  web?: Request | ReadableStream<Uint8Array> | null | undefined
+  /**
+   * The framework's parsed body, when it has one: the stream was consumed, so without `bytes` the
+   * request is answered 500 `raw_body_unavailable` rather than read again (and hang).
+   */
+  parsed?: unknown
+}
+
+/** A Node request as the pipeline reads it. */
+export interface NodeBodyLike extends AsyncIterable<Uint8Array | string> {
+  readableEnded?: boolean
+  /** Set by serverless platforms' mocked requests (Nitro 2's local fetch) and raw body parsers. */
+  body?: unknown
+}
+
+/**
+ * One request, as an adapter maps its framework to it: core does the method check, reads the
+ * body with the limit, applies the consumed-body rule, and runs the pipeline.
+ *
+ * @example
+ * ```ts
+ * await webhooks.receive({ method: req.method, headers: req.headers, url: req.url, body: { node: req }, request: req })
+ * ```
+ */
+export interface SuperOfficeRequestInput {
+  method: string | undefined
+  headers: HeadersLike
+  url?: string | undefined
+  body: SuperOfficeBodySource
+  /** The framework's request object (`H3Event`, Koa `Context`, Nest request), handed to handlers and the secret resolver. */
+  request?: unknown
+  /** Serverless platforms: keeps the runtime alive for handlers that run after the answer. */
+  waitUntil?: ((work: Promise<unknown>) => void) | undefined
+  /**
+   * What the app must change when the raw bytes are gone (a body parser ran first): part of the
+   * 500 `raw_body_unavailable` message and of the log line.
+   */
+  rawBodyFix?: string
+}

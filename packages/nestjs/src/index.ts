@@ -9,7 +9,6 @@ export { OnSuperOfficeEvent } from './on-superoffice-event.decorator.js'
 export { InjectSuperOfficeWebhooks, SuperOfficeWebhooksModule } from './superoffice-webhooks.module.js'
 export {
   SUPEROFFICE_WEBHOOKS_OPTIONS,
-  type SuperOfficeNestInboxOptions,
   type SuperOfficeWebhooksModuleExtras,
   type SuperOfficeWebhooksModuleOptions,
 } from './superoffice-webhooks.module-definition.js'

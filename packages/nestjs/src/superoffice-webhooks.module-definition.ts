@@ -1,50 +1,38 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common'
-import type { SuperOfficeInbox, SuperOfficeWebhooks, SuperOfficeWebhooksOptions } from '@superoffice-webhooks/core'
+import type {
+  SuperOfficeInbox,
+  SuperOfficeWebhooks,
+  SuperOfficeWebhooksOptions,
+  SuperOfficeWorkerOptions,
+} from '@superoffice-webhooks/core'
 import { DEFAULT_WEBHOOK_PATH } from './constants.js'
 import { createWebhookController } from './superoffice-webhooks.controller.js'
 import { createRawBodyReader } from './superoffice-webhooks.raw-body.js'
-
-/**
- * The BullMQ inbox's options, as `createBullMQInbox` from `@superoffice-webhooks/bullmq` takes them.
- *
- * @example
- * ```ts
- * SuperOfficeWebhooksModule.forRoot({ secret, inbox: { connection: process.env.REDIS_URL! } })
- * ```
- */
-export interface SuperOfficeNestInboxOptions {
-  /** A `redis://` URL, ioredis options or an ioredis instance. */
-  connection: string | object
-  queueName?: string
-  prefix?: string
-  attempts?: number
-  backoff?: { type: 'exponential' | 'fixed'; delay: number }
-  enqueueTimeoutMs?: number
-}
 
 /**
  * Options of `SuperOfficeWebhooksModule.forRoot` (and what `forRootAsync`'s factory returns).
  *
  * @example
  * ```ts
- * const options: SuperOfficeWebhooksModuleOptions = { secret, inbox: { connection: redisUrl }, worker: false }
+ * const options: SuperOfficeWebhooksModuleOptions = { secret, inbox: createBullMQInbox({ connection }), worker: false }
  * ```
  */
 export interface SuperOfficeWebhooksModuleOptions extends Omit<SuperOfficeWebhooksOptions, 'logger' | 'inbox'> {
   /** Use this receiver instead of creating one (handlers registered with `on` keep working). */
   webhooks?: SuperOfficeWebhooks
   /**
-   * A durable inbox: BullMQ options (needs `@superoffice-webhooks/bullmq` and `bullmq`) or a ready
-   * inbox. Deliveries are queued and answered 200 once stored; `@OnSuperOfficeEvent` handlers run
-   * in the worker, with retries.
+   * A durable inbox, built by the app (`createBullMQInbox(...)` from `@superoffice-webhooks/bullmq`,
+   * e.g. in `forRootAsync`'s `useFactory`): deliveries are queued and answered 200 once stored;
+   * `@OnSuperOfficeEvent` handlers run in its worker, with retries. The module only starts and
+   * closes it (`webhooks.start()`, `webhooks.close()`); it knows no queue engine.
    */
-  inbox?: SuperOfficeNestInboxOptions | SuperOfficeInbox
+  inbox?: SuperOfficeInbox
   /**
    * Whether this instance runs the inbox's worker (default `true`; options such as
    * `{ concurrency: 10, handlerTimeoutMs: 60_000 }` imply it). `false` for receiver-only instances. The worker is closed on
    * application shutdown.
    */
-  worker?: boolean | { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number }
+  worker?: boolean | SuperOfficeWorkerOptions
 }
 
 /** Options known when the module is defined, for `forRoot` and `forRootAsync` alike. */

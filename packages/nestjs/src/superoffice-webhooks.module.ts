@@ -3,7 +3,7 @@ import { DiscoveryModule } from '@nestjs/core'
 import { createSuperOfficeWebhooks, type SuperOfficeInbox, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { SUPEROFFICE_INBOX, SUPEROFFICE_WEBHOOKS } from './constants.js'
 import { SuperOfficeWebhooksExplorer } from './superoffice-webhooks.explorer.js'
-import { resolveInbox, SuperOfficeInboxRunner } from './superoffice-webhooks.inbox.js'
+import { SuperOfficeInboxRunner } from './superoffice-webhooks.inbox.js'
 import {
   SUPEROFFICE_WEBHOOKS_OPTIONS,
   SuperOfficeWebhooksConfigurableModule,
@@ -43,7 +43,7 @@ const logger = new Logger('SuperOfficeWebhooks')
     {
       provide: SUPEROFFICE_INBOX,
       inject: [SUPEROFFICE_WEBHOOKS_OPTIONS],
-      useFactory: (options: SuperOfficeWebhooksModuleOptions) => resolveInbox(options.inbox),
+      useFactory: (options: SuperOfficeWebhooksModuleOptions) => options.inbox,
     },
     {
       provide: SUPEROFFICE_WEBHOOKS,

@@ -29,7 +29,13 @@ afterAll(async () => {
 
 async function boot(queueName: string, worker: boolean): Promise<{ app: INestApplication; url: string }> {
   @Module({
-    imports: [SuperOfficeWebhooksModule.forRoot({ secret, inbox: { connection: redis.url, queueName }, worker })],
+    imports: [
+      SuperOfficeWebhooksModule.forRoot({
+        secret,
+        inbox: createBullMQInbox({ connection: redis.url, queueName, logger: false }),
+        worker,
+      }),
+    ],
     providers: [SalesService],
   })
   class AppModule {}

@@ -34,11 +34,11 @@ export interface ModuleOptions {
   /** `'after-claim'` answers before handlers run; Nitro's `waitUntil` keeps serverless runtimes alive for them. */
   respond?: 'after-handlers' | 'after-claim'
   /**
-   * A durable inbox on BullMQ (needs `@superoffice-webhooks/bullmq` and `bullmq`): deliveries are
-   * queued in Redis (`NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL`) and answered once stored; the handler
-   * files run in a worker, with retries. `worker: false` for receiver-only servers.
+   * The durable inbox's worker, when the app has an inbox file (`server/superoffice/inbox.ts`,
+   * whose default export is an inbox or a function that returns one): `true` (default) or worker
+   * options run the handler files in this server from the queue; `false` for receiver-only servers.
    */
-  inbox?: false | { queueName?: string; worker?: boolean }
+  worker?: boolean | { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number }
 }
 
 /** What the module puts in `runtimeConfig.superofficeWebhooks`; every key can be set by environment. */
@@ -47,8 +47,6 @@ export interface SuperOfficeWebhooksRuntimeConfig {
   secret: string
   /** Several tenants: `NUXT_SUPEROFFICE_WEBHOOKS_TENANT_SECRETS='{"Cust12345":"…"}'`. */
   tenantSecrets: Record<string, string>
-  /** The inbox's Redis, when `inbox` is on: `NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL`. */
-  redisUrl: string
   /** The module's options, for the runtime. */
   options: Omit<ModuleOptions, 'handlersDir'>
 }
@@ -82,16 +80,17 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
     nuxt.options.runtimeConfig.superofficeWebhooks = defu(existing ?? {}, {
       secret: '',
       tenantSecrets: {},
-      redisUrl: '',
       options: runtimeOptions,
     }) as never
 
     // The handler files, collected into one virtual module Nitro bundles with the route.
     const dir = join(nuxt.options.serverDir, handlersDir)
+    // `inbox.ts` in that folder is the app's inbox, not a handler.
+    const isInboxFile = (f: string) => /^inbox\.m?[jt]s$/.test(f)
     const files = () =>
       existsSync(dir)
         ? readdirSync(dir)
-            .filter((f) => /\.(m?[jt]s)$/.test(f) && !f.endsWith('.d.ts'))
+            .filter((f) => /\.(m?[jt]s)$/.test(f) && !f.endsWith('.d.ts') && !isInboxFile(f))
             .sort()
         : []
     addServerTemplate({
@@ -113,13 +112,14 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
       if (path.includes(`${handlersDir}/`)) await nuxt.callHook('restart')
     })
 
-    // The inbox's factory only when it is asked for, so apps without it need no BullMQ.
+    // The app's own inbox file, when there is one: the app imports its queue engine itself, so
+    // the module depends on none.
     addServerTemplate({
       filename: '#superoffice-webhooks/inbox',
-      getContents: () =>
-        options.inbox
-          ? "export { createBullMQInbox } from '@superoffice-webhooks/bullmq'"
-          : 'export const createBullMQInbox = undefined',
+      getContents: () => {
+        const file = existsSync(dir) ? readdirSync(dir).find(isInboxFile) : undefined
+        return file ? `export { default } from ${JSON.stringify(join(dir, file))}` : 'export default undefined'
+      },
     })
 
     addServerImports([{ name: 'defineSuperOfficeEventHandler', from: resolver.resolve('./runtime/define') }])

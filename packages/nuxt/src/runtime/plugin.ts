@@ -8,13 +8,15 @@ export default defineNitroPlugin((nitroApp: { hooks: { hook(name: 'close', fn: (
   const tenants = config.tenantSecrets
   const hasTenants = typeof tenants === 'string' ? tenants.length > 2 : Object.keys(tenants ?? {}).length > 0
   if (!config.secret && !hasTenants) console.error(`[superoffice-webhooks] ${MISSING_SECRET}`)
-  // With the inbox on, this server also runs the worker for the handler files (unless worker: false).
-  const inbox = useInbox()
-  const wanted = webhookConfig().options?.inbox
-  const worker = inbox && wanted && wanted.worker !== false ? inbox.work(useSuperOfficeWebhooks()) : undefined
-  nitroApp.hooks.hook('close', async () => {
-    await useSuperOfficeWebhooks().drain()
-    await worker?.close()
-    await inbox?.close()
-  })
+  // With an inbox file, this server also runs the worker for the handler files (unless worker:
+  // false); core starts and closes it, the module knows no queue engine.
+  const worker = config.options?.worker ?? true
+  if (useInbox() && worker !== false) {
+    useSuperOfficeWebhooks()
+      .start(typeof worker === 'object' ? worker : {})
+      .catch((error: unknown) =>
+        console.error(`[superoffice-webhooks] the inbox worker did not start: ${(error as Error).message}`),
+      )
+  }
+  nitroApp.hooks.hook('close', () => useSuperOfficeWebhooks().close())
 })

@@ -8,5 +8,6 @@ declare module '#superoffice-webhooks/handlers' {
   export default handlers
 }
 declare module '#superoffice-webhooks/inbox' {
-  export const createBullMQInbox: ((options: object) => unknown) | undefined
+  const inbox: unknown
+  export default inbox
 }

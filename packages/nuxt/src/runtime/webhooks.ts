@@ -1,40 +1,38 @@
-import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks, type SuperOfficeInbox, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { useRuntimeConfig } from '#imports'
 import handlers from '#superoffice-webhooks/handlers'
-import { createBullMQInbox } from '#superoffice-webhooks/inbox'
+import inboxExport from '#superoffice-webhooks/inbox'
 import type { SuperOfficeEventHandlerDefinition } from './define.js'
 
 interface RuntimeConfig {
   secret?: string
   tenantSecrets?: Record<string, string> | string
-  redisUrl?: string
   options?: {
     strict?: boolean
     maxBodyBytes?: number
     respond?: 'after-handlers' | 'after-claim'
-    inbox?: false | { queueName?: string; worker?: boolean }
+    worker?: boolean | { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number }
   }
 }
 
-/** The BullMQ inbox's part this runtime uses. */
-export interface NuxtInbox {
-  enqueue(job: never): Promise<unknown>
-  work(webhooks: SuperOfficeWebhooks): { close(): Promise<void> }
-  close(): Promise<void>
-}
+let inbox: SuperOfficeInbox | undefined
+let inboxRead = false
 
-let inbox: NuxtInbox | undefined
-
-/** The inbox, when the module's `inbox` option is on (needs NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL). */
-export function useInbox(): NuxtInbox | undefined {
-  const config = webhookConfig()
-  const wanted = config.options?.inbox
-  if (!wanted || !createBullMQInbox) return undefined
-  if (!config.redisUrl) throw new Error('the inbox needs NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL (a redis:// URL)')
-  inbox ??= (createBullMQInbox as (options: object) => NuxtInbox)({
-    connection: config.redisUrl,
-    ...(wanted.queueName ? { queueName: wanted.queueName } : {}),
-  })
+/**
+ * The app's inbox, from `server/superoffice/inbox.ts` (its default export: an inbox, or a
+ * function returning one or `undefined`, called once at run time so it can read the environment).
+ */
+export function useInbox(): SuperOfficeInbox | undefined {
+  if (!inboxRead) {
+    inboxRead = true
+    const made = typeof inboxExport === 'function' ? (inboxExport as () => unknown)() : inboxExport
+    if (made !== undefined && typeof (made as Partial<SuperOfficeInbox>).enqueue !== 'function') {
+      throw new TypeError(
+        'server/superoffice/inbox.ts must export an inbox (with enqueue), or a function returning one.',
+      )
+    }
+    inbox = made as SuperOfficeInbox | undefined
+  }
   return inbox
 }
 
@@ -59,11 +57,11 @@ let webhooks: SuperOfficeWebhooks | undefined
 /** The one receiver of the app, built on first use with the handler files' definitions. */
 export function useSuperOfficeWebhooks(): SuperOfficeWebhooks {
   if (webhooks) return webhooks
-  const { inbox: _inbox, ...options } = webhookConfig().options ?? {}
+  const { worker: _worker, ...options } = webhookConfig().options ?? {}
   const queue = useInbox()
   webhooks = createSuperOfficeWebhooks({
     ...options,
-    ...(queue ? { inbox: queue as never } : {}),
+    ...(queue ? { inbox: queue } : {}),
     secret: (hint) => {
       const config = webhookConfig(hint.request)
       const perTenant = tenantSecrets(config)
