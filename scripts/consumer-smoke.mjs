@@ -23,6 +23,7 @@ const PEERS = [
   'rxjs',
   'zod',
   'redis',
+  'pg',
 ]
 
 const CONSUMER = `

@@ -5,16 +5,22 @@ import type {
   SuperOfficeWebhooks,
   SuperOfficeWorkerOptions,
 } from '@superoffice-webhooks/core'
-import { type ConnectionOptions, type Job, type KeepJobs, Queue, WaitingError, Worker } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
-import { evictionRefusal, persistenceWarning, readRedisFacts } from './redis-checks.js'
+import { type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
+import type { Redis, RedisOptions } from 'ioredis'
+import { type Engine, sleep } from './engine.js'
+import { describeJob, failedJob } from './failed-jobs.js'
+import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
+import { redisEngine } from './redis-engine.js'
+
+export type { PgPoolLike } from './postgres-engine.js'
 
 /**
- * Where the inbox's Redis is: a `redis://` URL, ioredis options, or an ioredis instance. The
- * inbox makes its own ioredis clients from a URL or options (BullMQ 6 no longer brings ioredis,
- * so this package depends on it), and passes clients, never options, to BullMQ 5 and 6 alike.
+ * Where the queue lives. Redis: a `redis://` URL, ioredis options, or an ioredis instance (the
+ * inbox makes its own ioredis clients from a URL or options, BullMQ 6 no longer bringing ioredis,
+ * and hands BullMQ clients, so BullMQ 5 and 6 behave alike). PostgreSQL (BullMQ 6): a
+ * `postgres://` URL (needs the `pg` package) or a `pg.Pool`.
  */
-export type SuperOfficeInboxConnection = string | RedisOptions | Redis
+export type SuperOfficeInboxConnection = string | RedisOptions | Redis | PgPoolLike
 
 /**
  * Where the inbox writes its warnings (a Redis without persistence, a worker that could not
@@ -39,7 +45,7 @@ export interface BullMQInboxLogger {
  * ```
  */
 export interface BullMQInboxOptions {
-  /** The Redis the queue lives in. */
+  /** The Redis or PostgreSQL the queue lives in. */
   connection: SuperOfficeInboxConnection
   /** The queue's name. Default `superoffice-webhooks`. */
   queueName?: string
@@ -69,6 +75,12 @@ export interface BullMQInboxOptions {
   allowEvictingRedis?: boolean
   /** Where warnings go, or `false` for none. Default `console`. */
   logger?: BullMQInboxLogger | false
+  /**
+   * PostgreSQL only: run BullMQ's schema migrations when the inbox opens (idempotent, under an
+   * advisory lock, so several instances may start at once). Default `true`; `false` when
+   * migrations are a deployment step of their own.
+   */
+  migrate?: boolean
 }
 
 /**
@@ -108,8 +120,8 @@ export interface BullMQInboxWorkerOptions extends SuperOfficeWorkerOptions {
  * ```
  */
 export interface BullMQInboxWorker {
-  /** The BullMQ worker, for its events. */
-  readonly worker: Worker<SuperOfficeInboxJob>
+  /** The BullMQ worker, for its events, once it is started (see `started`). */
+  readonly worker: Worker<SuperOfficeInboxJob> | undefined
   /**
    * Resolves once the Redis checks passed and the worker takes jobs; rejects when they refused
    * the Redis (the reason is also logged). A Redis that is down at start is waited for.
@@ -173,8 +185,10 @@ export interface BullMQFailedJob {
  * ```
  */
 export interface BullMQInbox extends SuperOfficeInbox {
-  /** The BullMQ queue. */
-  readonly queue: Queue
+  /** Which store the queue lives in. */
+  readonly engine: 'Redis' | 'PostgreSQL'
+  /** The BullMQ queue (on PostgreSQL, once `ready()` has resolved; `undefined` before). */
+  readonly queue: Queue | undefined
   /**
    * Starts a worker (in this or another process) that runs the receiver's handlers for each job:
    * `webhooks.start()` calls it with the receiver's `processJob`; a worker process may pass the
@@ -207,23 +221,24 @@ const CLOSE_TIMEOUT_MS = 10_000
 const RECHECK_REFUSED_MS = 10_000
 
 /**
- * Creates a durable inbox on BullMQ 5 or 6. The pipeline verifies and validates each delivery,
+ * Creates a durable inbox on BullMQ 5 or 6, on Redis or (BullMQ 6) PostgreSQL. The pipeline verifies and validates each delivery,
  * adds it as a job (its id made from tenant and EventId, so a redelivery is dropped), and answers
  * 200 only once Redis has stored it; when Redis cannot be reached it answers 500
  * `inbox_unavailable`, so SuperOffice retries. Workers run the handlers and retry a failing job
  * with backoff for hours; after the last attempt it stays in the failed set with the failing
  * handler's name, message and stack.
  *
- * At start the inbox reads the Redis settings its promise depends on: it refuses a Redis that may
+ * At start the inbox reads the settings its promise depends on: on Redis it refuses one that may
  * evict keys (`maxmemory-policy` other than `noeviction`) unless `allowEvictingRedis` is set, and
- * warns once when Redis does not persist to disk.
+ * warns once when Redis does not persist to disk; on PostgreSQL it runs BullMQ's migrations and
+ * warns when `fsync` is off.
  *
  * @example
  * ```ts
  * import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
  * import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
  *
- * const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! })
+ * const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! }) // or 'postgres://…' (BullMQ 6, pg)
  * await inbox.ready() // fails fast on an evicting Redis
  * const webhooks = createSuperOfficeWebhooks({ secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!, inbox })
  * webhooks.on('sale.sold', async (event) => crm.markWon(event.PrimaryKey)) // runs in the worker
@@ -233,25 +248,24 @@ const RECHECK_REFUSED_MS = 10_000
  */
 export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const queueName = options.queueName ?? 'superoffice-webhooks'
-  const given = isClient(options.connection) ? options.connection : undefined
-  const redisOptions = given ? undefined : connectionOptions(options.connection as string | RedisOptions)
-  const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
   const logger = options.logger === false ? undefined : (options.logger ?? console)
   const timeoutMs = options.enqueueTimeoutMs ?? 2000
-  const owned = new Set<Redis>()
-  const client = (extra: RedisOptions): Redis => {
-    if (given) return given
-    const made = new Redis({ ...redisOptions, ...extra })
-    made.on('error', () => {}) // reported per delivery (inbox_unavailable) or by the worker's start-up
-    owned.add(made)
-    return made
-  }
-  // The producer fails fast while Redis is down (see enqueue): an event that is not stored must be
-  // answered 500 at once, never 200 and never after SuperOffice has given up waiting. (Not with
-  // ioredis's enableOfflineQueue: false, whose handshake on reconnect rejects a promise nobody holds.)
-  const producer = client({ maxRetriesPerRequest: 1 })
-  const queue: Queue = new Queue(queueName, { connection: producer as unknown as ConnectionOptions, ...prefix })
-  queue.on('error', () => {}) // reported per delivery as inbox_unavailable
+  const engine: Engine = isPostgresConnection(options.connection)
+    ? postgresEngine({
+        connection: options.connection as string | PgPoolLike,
+        queueName,
+        timeoutMs,
+        migrate: options.migrate !== false,
+        logger,
+      })
+    : redisEngine({
+        connection: options.connection as string | RedisOptions | Redis,
+        queueName,
+        prefix: options.prefix,
+        timeoutMs,
+        allowEvictingRedis: options.allowEvictingRedis === true,
+        logger,
+      })
   const jobOptions = {
     attempts: options.attempts ?? 12,
     backoff: options.backoff ?? { type: 'exponential' as const, delay: 15_000 },
@@ -261,69 +275,64 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const workers = new Set<BullMQInboxWorker>()
   let closed = false
 
-  // The start-up checks: once passed, never again; a refusal stands for a while; a Redis that
-  // could not be reached is asked again on the next call.
-  let checked = false
-  let checking: Promise<void> | undefined
+  // The start-up: once passed, never again; a refusal stands for a while (the settings may be
+  // fixed live); a store that could not be reached is asked again on the next call.
+  let opened = false
+  let opening: Promise<void> | undefined
   let refusal: { error: Error; at: number } | undefined
-  let warned = false
-  // The checks may take longer than one enqueue (a connection to make, a busy machine): at boot,
-  // a slow first answer beats a refused one.
-  const checkTimeoutMs = Math.max(timeoutMs, 5000)
-  const check = async () => {
-    await whenReady(producer, checkTimeoutMs)
-    const facts = await withTimeout(
-      readRedisFacts(producer),
-      checkTimeoutMs,
-      'Redis did not answer the start-up checks',
-    )
-    const policy = facts.maxmemoryPolicy
-    if (policy !== undefined && policy !== 'noeviction' && options.allowEvictingRedis !== true) {
-      const error = evictionRefusal(policy)
-      refusal = { error, at: Date.now() }
-      throw error
-    }
-    refusal = undefined
-    if (!warned) {
-      warned = true
-      if (policy === undefined) {
-        logger?.warn(
-          'superoffice-webhooks: could not read the inbox Redis maxmemory-policy (CONFIG and INFO refused); it must be noeviction, or queued events can be evicted. See docs/production.md.',
-        )
-      }
-      const warning = persistenceWarning(facts)
-      if (warning) logger?.warn(`superoffice-webhooks: ${warning}`)
-    }
-    checked = true
-  }
   const ready = (): Promise<void> => {
-    if (checked) return Promise.resolve()
+    if (opened) return Promise.resolve()
     if (closed) return Promise.reject(new Error('The inbox is closed.'))
     if (refusal && Date.now() - refusal.at < RECHECK_REFUSED_MS) return Promise.reject(refusal.error)
-    checking ??= check().finally(() => {
-      checking = undefined
-    })
-    return checking
+    opening ??= engine
+      .open()
+      .then(
+        () => {
+          refusal = undefined
+          opened = true
+        },
+        (error: unknown) => {
+          if (engine.refused(error)) refusal = { error: error as Error, at: Date.now() }
+          throw error
+        },
+      )
+      .finally(() => {
+        opening = undefined
+      })
+    return opening
   }
-  // Started at once, so an evicting Redis is named in the log at boot, not at the first event.
+  // Started at once, so a refused store is named in the log at boot, not at the first event.
   ready().catch((error: unknown) => {
-    if (refusal !== undefined && refusal.error === error)
-      logger?.error(`superoffice-webhooks: ${refusal.error.message}`)
+    if (engine.refused(error)) logger?.error(`superoffice-webhooks: ${(error as Error).message}`)
   })
+  const queue = async (): Promise<Queue> => {
+    await ready()
+    return engine.queue as Queue
+  }
 
   const inbox: BullMQInbox = {
-    queue,
+    engine: engine.name,
+    get queue() {
+      return engine.queue
+    },
     ready,
     async enqueue(job) {
-      if (!checked) await ready()
-      if (producer.status !== 'ready' && !given) throw new Error(`Redis is not connected (${producer.status})`)
+      if (!opened) await ready()
+      if (!engine.connected()) throw new Error(`${engine.name} is not connected`)
       let timer: ReturnType<typeof setTimeout> | undefined
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not store the job within ${timeoutMs} ms`)), timeoutMs)
+        timer = setTimeout(
+          () => reject(new Error(`${engine.name} did not store the job within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
       })
       try {
         await Promise.race([
-          queue.add(job.event, job, job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id }),
+          (engine.queue as Queue).add(
+            job.event,
+            job,
+            job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id },
+          ),
           timeout,
         ])
       } finally {
@@ -338,6 +347,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       if (!(handlerTimeoutMs > 0)) throw new RangeError('handlerTimeoutMs must be a positive number.')
       const running = new Map<string, Running>()
       let stopping = false
+      let worker: Worker<SuperOfficeInboxJob> | undefined
 
       const processor = async (job: Job<SuperOfficeInboxJob>, token?: string) => {
         const attempt = { id: job.id, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 }
@@ -366,18 +376,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         }
       }
 
-      const worker = new Worker<SuperOfficeInboxJob>(queueName, processor, {
-        // Workers block on Redis; BullMQ needs them to retry forever rather than give up.
-        connection: client({ maxRetriesPerRequest: null }) as unknown as ConnectionOptions,
-        concurrency: workerOptions.concurrency ?? 5,
-        autorun: false,
-        ...(workerOptions.lockDuration === undefined ? {} : { lockDuration: workerOptions.lockDuration }),
-        ...(workerOptions.stalledInterval === undefined ? {} : { stalledInterval: workerOptions.stalledInterval }),
-        ...prefix,
-      })
-      worker.on('error', () => {}) // connection errors: BullMQ reconnects; attempts are logged by core
-
-      // The worker takes jobs only once the Redis checks passed; a Redis that is down is waited for.
+      // The worker takes jobs only once the store is open; one that is down is waited for.
       const started = (async () => {
         for (let delay = 250; ; delay = Math.min(delay * 2, 10_000)) {
           if (stopping) return
@@ -385,11 +384,18 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
             await ready()
             break
           } catch (error) {
-            if (refusal?.error === error || closed) throw error
+            if (engine.refused(error) || closed) throw error
             await sleep(delay)
           }
         }
         if (stopping) return
+        worker = engine.worker(processor, {
+          concurrency: workerOptions.concurrency ?? 5,
+          autorun: false,
+          ...(workerOptions.lockDuration === undefined ? {} : { lockDuration: workerOptions.lockDuration }),
+          ...(workerOptions.stalledInterval === undefined ? {} : { stalledInterval: workerOptions.stalledInterval }),
+        })
+        worker.on('error', () => {}) // connection errors: BullMQ reconnects; attempts are logged by core
         worker.run().catch((error: unknown) => logger?.error('superoffice-webhooks: the inbox worker stopped', error))
       })()
       started.catch((error: unknown) =>
@@ -397,12 +403,15 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       )
 
       const handle: BullMQInboxWorker = {
-        worker,
+        get worker() {
+          return worker
+        },
         started,
         async close() {
           if (stopping) return
           stopping = true
           workers.delete(handle)
+          if (!worker) return
           const closing = worker.close()
           let timer: ReturnType<typeof setTimeout> | undefined
           const late = await Promise.race([
@@ -433,7 +442,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       return handle
     },
     async stats() {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')
+      const counts = await (await queue()).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')
       return {
         waiting: counts.waiting ?? 0,
         active: counts.active ?? 0,
@@ -443,26 +452,26 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       }
     },
     async failed({ limit = 100 } = {}) {
-      const jobs = (await queue.getFailed(0, limit - 1)) as (Job<SuperOfficeInboxJob> | undefined)[]
+      const jobs = (await (await queue()).getFailed(0, limit - 1)) as (Job<SuperOfficeInboxJob> | undefined)[]
       return jobs.filter((job): job is Job<SuperOfficeInboxJob> => job !== undefined).map(failedJob)
     },
     async retry(which) {
+      const q = await queue()
       if ('id' in which) {
-        const job = await queue.getJob(which.id)
+        const job = await q.getJob(which.id)
         if (!job || !(await job.isFailed())) return 0
         await job.retry('failed')
         return 1
       }
-      const count = (await queue.getJobCounts('failed')).failed ?? 0
-      await queue.retryJobs({ state: 'failed', count: 1000 })
+      const count = (await q.getJobCounts('failed')).failed ?? 0
+      await q.retryJobs({ state: 'failed', count: 1000 })
       return count
     },
     async close() {
       if (closed) return
       closed = true
       await Promise.all([...workers].map((w) => w.close()))
-      await queue.close()
-      await Promise.all([...owned].map((c) => c.quit().catch(() => c.disconnect())))
+      await engine.close()
     },
   }
   return inbox
@@ -472,112 +481,4 @@ interface Running {
   job: Job<SuperOfficeInboxJob>
   token: string | undefined
   interrupt(error: Error): void
-}
-
-/** A failed job as `inbox.failed()` lists it, also when its data is gone. */
-function failedJob(job: Job<SuperOfficeInboxJob>): BullMQFailedJob {
-  const data = (job.data ?? {}) as Partial<SuperOfficeInboxJob>
-  const reason = job.failedReason ?? ''
-  const stack = Array.isArray(job.stacktrace) ? job.stacktrace[job.stacktrace.length - 1] : undefined
-  return {
-    id: String(job.id),
-    event: typeof data.event === 'string' ? data.event : undefined,
-    tenant: typeof data.tenant === 'string' ? data.tenant : undefined,
-    eventId: typeof data.eventId === 'string' ? data.eventId : undefined,
-    primaryKey: primaryKeyOf(data.body),
-    attempts: job.attemptsMade,
-    handler: handlerOf(reason),
-    failedReason: reason,
-    stack: typeof stack === 'string' && stack.length > 0 ? stack : undefined,
-    failedAt: job.finishedOn === undefined ? undefined : new Date(job.finishedOn).toISOString(),
-  }
-}
-
-/** The handler names in a reason core wrote: `Handler X failed: …` or `2 handlers failed. X: …; Y: …`. */
-function handlerOf(reason: string): string | undefined {
-  const one = /^Handler (.+?) failed: /.exec(reason)
-  if (one) return one[1]
-  if (/^\d+ handlers failed\. /.test(reason)) {
-    const names = reason
-      .replace(/^\d+ handlers failed\. /, '')
-      .split('; ')
-      .map((part) => part.slice(0, part.indexOf(': ')))
-    return names.filter(Boolean).join(', ') || undefined
-  }
-  return undefined
-}
-
-function primaryKeyOf(body: unknown): number | string | undefined {
-  if (typeof body !== 'string') return undefined
-  try {
-    const key = (JSON.parse(body) as { PrimaryKey?: unknown }).PrimaryKey
-    return typeof key === 'number' || typeof key === 'string' ? key : undefined
-  } catch {
-    return undefined
-  }
-}
-
-function describeJob(job: Job<SuperOfficeInboxJob>): string {
-  const data = (job.data ?? {}) as Partial<SuperOfficeInboxJob>
-  return [`job=${job.id}`, data.event && `event=${data.event}`, data.tenant && `tenant=${data.tenant}`]
-    .filter(Boolean)
-    .join(' ')
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)
-      }),
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
-/** Waits until an ioredis client is connected, at most `ms`. */
-async function whenReady(redis: Redis, ms: number): Promise<void> {
-  if (redis.status === 'ready') return
-  if (redis.status === 'wait') redis.connect().catch(() => {})
-  let onReady: (() => void) | undefined
-  try {
-    await withTimeout(
-      new Promise<void>((resolve) => {
-        onReady = resolve
-        redis.once('ready', resolve)
-      }),
-      ms,
-      'Redis was not reachable',
-    )
-  } finally {
-    if (onReady) redis.off('ready', onReady)
-  }
-}
-
-/** An ioredis instance (which BullMQ reuses) rather than options (from which it connects). */
-function isClient(connection: SuperOfficeInboxConnection): connection is Redis {
-  return typeof (connection as { duplicate?: unknown }).duplicate === 'function'
-}
-
-/** A `redis://` or `rediss://` URL becomes ioredis options; options are passed on. */
-function connectionOptions(connection: string | RedisOptions): RedisOptions {
-  if (typeof connection !== 'string') return connection
-  const url = new URL(connection)
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new TypeError(`createBullMQInbox: connection must be a redis:// or rediss:// URL, not ${url.protocol}`)
-  }
-  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
-  return {
-    host: url.hostname,
-    port: url.port ? Number(url.port) : 6379,
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(db === undefined || Number.isNaN(db) ? {} : { db }),
-    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
-  }
 }

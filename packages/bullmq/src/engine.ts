@@ -1,0 +1,63 @@
+import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import type { Job, Queue, Worker } from 'bullmq'
+
+/** What BullMQ's Worker takes besides the processor: ours, minus the connection the engine adds. */
+export interface EngineWorkerOptions {
+  concurrency: number
+  autorun: false
+  lockDuration?: number
+  stalledInterval?: number
+}
+
+/**
+ * Where the queue lives: Redis (BullMQ 5 and 6) or PostgreSQL (BullMQ 6's backend). The inbox
+ * runs the same jobs, checks and worker on either; an engine only opens, connects and closes.
+ */
+export interface Engine {
+  readonly name: 'Redis' | 'PostgreSQL'
+  /** The queue, once `open` has resolved (Redis has it at once). */
+  readonly queue: Queue | undefined
+  /**
+   * Connects and checks the store's settings: resolves once jobs can be stored; rejects with an
+   * error that {@link Engine.refused} recognises when the settings are refused, otherwise (an
+   * outage) with the connection error.
+   */
+  open(): Promise<void>
+  /** Whether a job could be stored now, without waiting for a connection. */
+  connected(): boolean
+  /** A worker for the queue (after `open`). */
+  worker(
+    processor: (job: Job<SuperOfficeInboxJob>, token?: string) => Promise<void>,
+    options: EngineWorkerOptions,
+  ): Worker<SuperOfficeInboxJob>
+  /** Whether an error of `open` refuses the store's configuration (it stands), not an outage. */
+  refused(error: unknown): boolean
+  close(): Promise<void>
+}
+
+/** Where the inbox writes its warnings. */
+export interface EngineLogger {
+  warn(message: string, ...details: unknown[]): void
+  error(message: string, ...details: unknown[]): void
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** An error that refuses a store's configuration: it stands until the settings change. */
+export class RefusedStoreError extends Error {
+  override readonly name = 'RefusedStoreError'
+}

@@ -1,0 +1,140 @@
+import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import * as BullMQ from 'bullmq'
+import { type Engine, type EngineLogger, RefusedStoreError, withTimeout } from './engine.js'
+
+/**
+ * What the inbox needs of a `pg.Pool` (node-postgres). Structural, so this package needs neither
+ * `pg` nor its types unless the PostgreSQL engine is used.
+ */
+export interface PgPoolLike {
+  connect(): Promise<{ query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; release(): void }>
+  query(sql: string): Promise<unknown>
+  end(): Promise<void>
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
+export interface PostgresEngineOptions {
+  /**
+   * A `postgres://` URL, node-postgres pool options, or a `pg.Pool` (the app then owns it; its
+   * connections need BullMQ's schema on their `search_path`: `options: '-c search_path=bullmq'`).
+   */
+  connection: string | PgPoolLike | Record<string, unknown>
+  queueName: string
+  timeoutMs: number
+  /** Run BullMQ's schema migrations at open (idempotent, under an advisory lock). */
+  migrate: boolean
+  logger: EngineLogger | undefined
+}
+
+type BackendFactory = (...args: never[]) => unknown
+type QueueWithBackend = new (name: string, opts: object, factory: BackendFactory) => BullMQ.Queue
+type WorkerWithBackend = new (
+  name: string,
+  processor: unknown,
+  opts: object,
+  factory: BackendFactory,
+) => BullMQ.Worker<SuperOfficeInboxJob>
+
+/**
+ * The queue on PostgreSQL, through BullMQ 6's backend (`createPostgresBackend`): the same Queue and
+ * Worker, the same jobs, retries and dead letters. The engine makes the `pg.Pool` itself from a URL
+ * (BullMQ's own loader needs `require`, which ESM apps do not have), runs BullMQ's migrations at
+ * open, and warns when the server runs with `fsync = off`.
+ */
+export function postgresEngine(options: PostgresEngineOptions): Engine {
+  const bullmq = BullMQ as unknown as Record<string, unknown>
+  const create = bullmq.createPostgresBackend as BackendFactory | undefined
+  const runMigrations = bullmq.runMigrations as ((client: unknown) => Promise<number>) | undefined
+  const checkTimeoutMs = Math.max(options.timeoutMs, 5000)
+  let pool: PgPoolLike | undefined
+  let ownsPool = false
+  let queue: BullMQ.Queue | undefined
+  let warned = false
+
+  const makePool = async (): Promise<PgPoolLike> => {
+    const connection = options.connection
+    if (isPool(connection)) return connection
+    let pg: { Pool?: new (config: object) => PgPoolLike; default?: { Pool?: new (config: object) => PgPoolLike } }
+    try {
+      const specifier = 'pg'
+      pg = await import(specifier)
+    } catch (error) {
+      throw new RefusedStoreError(
+        `The PostgreSQL inbox needs the pg package: npm install pg (${(error as Error).message})`,
+      )
+    }
+    const Pool = pg.Pool ?? pg.default?.Pool
+    if (!Pool) throw new RefusedStoreError('The pg package loaded without a Pool export.')
+    // BullMQ's tables and functions live in their own schema; its SQL names them unqualified,
+    // so every connection of a pool made outside BullMQ needs that schema on its search_path.
+    const schema = String(bullmq.DEFAULT_SCHEMA ?? 'bullmq')
+    const made = new Pool({
+      max: 10,
+      connectionTimeoutMillis: checkTimeoutMs,
+      options: `-c search_path=${schema},public`,
+      ...(typeof connection === 'string' ? { connectionString: connection } : connection),
+    })
+    made.on('error', () => {}) // an idle client's lost connection: reported per delivery instead
+    ownsPool = true
+    return made
+  }
+
+  return {
+    name: 'PostgreSQL',
+    get queue() {
+      return queue
+    },
+    async open() {
+      if (!create || !runMigrations) {
+        throw new RefusedStoreError(
+          'The PostgreSQL inbox needs BullMQ 6 (npm install bullmq@6), whose PostgreSQL backend it runs on; this is BullMQ 5.',
+        )
+      }
+      pool ??= await makePool()
+      const client = await withTimeout(pool.connect(), checkTimeoutMs, 'PostgreSQL was not reachable')
+      try {
+        if (options.migrate) await withTimeout(runMigrations(client), 60_000, 'BullMQ migrations did not finish')
+        const fsync = (await client.query('SHOW fsync')).rows[0]?.fsync
+        if (fsync === 'off' && !warned) {
+          warned = true
+          options.logger?.warn(
+            'superoffice-webhooks: the inbox PostgreSQL runs with fsync = off: a crash can lose events already answered 200. See docs/production.md.',
+          )
+        }
+      } finally {
+        client.release()
+      }
+      if (!queue) {
+        queue = new (BullMQ.Queue as unknown as QueueWithBackend)(options.queueName, { connection: pool }, create)
+        queue.on('error', () => {})
+      }
+    },
+    connected: () => queue !== undefined,
+    worker(processor, workerOptions) {
+      if (!pool || !create) throw new Error('The PostgreSQL inbox is not open.')
+      return new (BullMQ.Worker as unknown as WorkerWithBackend)(
+        options.queueName,
+        processor,
+        { connection: pool, ...workerOptions },
+        create,
+      )
+    },
+    refused: (error) => error instanceof RefusedStoreError,
+    async close() {
+      await queue?.close()
+      if (ownsPool) await pool?.end().catch(() => {})
+    },
+  }
+}
+
+/** A `pg.Pool` (or one like it) rather than its options. */
+function isPool(connection: unknown): connection is PgPoolLike {
+  const candidate = connection as Partial<PgPoolLike> | null
+  return typeof candidate?.connect === 'function' && typeof candidate?.query === 'function'
+}
+
+/** Whether a connection string or value points at PostgreSQL. */
+export function isPostgresConnection(connection: unknown): boolean {
+  if (typeof connection === 'string') return /^postgres(ql)?:\/\//i.test(connection)
+  return isPool(connection)
+}

@@ -1,0 +1,126 @@
+import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { type ConnectionOptions, Queue, Worker } from 'bullmq'
+import { Redis, type RedisOptions } from 'ioredis'
+import { type Engine, type EngineLogger, RefusedStoreError, withTimeout } from './engine.js'
+import { evictionRefusal, persistenceWarning, readRedisFacts } from './redis-checks.js'
+
+export interface RedisEngineOptions {
+  connection: string | RedisOptions | Redis
+  queueName: string
+  prefix: string | undefined
+  timeoutMs: number
+  allowEvictingRedis: boolean
+  logger: EngineLogger | undefined
+}
+
+/**
+ * The queue on Redis. The engine makes its own ioredis clients from a URL or options (BullMQ 6 no
+ * longer brings ioredis) and hands BullMQ clients, never options, so BullMQ 5 and 6 behave alike.
+ * Opening reads `maxmemory-policy` (CONFIG, or INFO where CONFIG is disabled) and refuses
+ * eviction; it warns once about a Redis without persistence.
+ */
+export function redisEngine(options: RedisEngineOptions): Engine {
+  const given = isClient(options.connection) ? options.connection : undefined
+  const redisOptions = given ? undefined : connectionOptions(options.connection as string | RedisOptions)
+  const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
+  const owned = new Set<Redis>()
+  const client = (extra: RedisOptions): Redis => {
+    if (given) return given
+    const made = new Redis({ ...redisOptions, ...extra })
+    made.on('error', () => {}) // reported per delivery (inbox_unavailable) or by the worker's start-up
+    owned.add(made)
+    return made
+  }
+  // Fails fast while Redis is down (see connected()). Not with ioredis's enableOfflineQueue: false,
+  // whose handshake on reconnect rejects a promise nobody holds.
+  const producer = client({ maxRetriesPerRequest: 1 })
+  const queue = new Queue(options.queueName, { connection: producer as unknown as ConnectionOptions, ...prefix })
+  queue.on('error', () => {}) // reported per delivery as inbox_unavailable
+  // The checks may take longer than one enqueue (a connection to make, a busy machine).
+  const checkTimeoutMs = Math.max(options.timeoutMs, 5000)
+  let warned = false
+
+  return {
+    name: 'Redis',
+    queue,
+    async open() {
+      await whenReady(producer, checkTimeoutMs)
+      const facts = await withTimeout(
+        readRedisFacts(producer),
+        checkTimeoutMs,
+        'Redis did not answer the start-up checks',
+      )
+      const policy = facts.maxmemoryPolicy
+      if (policy !== undefined && policy !== 'noeviction' && !options.allowEvictingRedis) {
+        throw new RefusedStoreError(evictionRefusal(policy).message)
+      }
+      if (warned) return
+      warned = true
+      if (policy === undefined) {
+        options.logger?.warn(
+          'superoffice-webhooks: could not read the inbox Redis maxmemory-policy (CONFIG and INFO refused); it must be noeviction, or queued events can be evicted. See docs/production.md.',
+        )
+      }
+      const warning = persistenceWarning(facts)
+      if (warning) options.logger?.warn(`superoffice-webhooks: ${warning}`)
+    },
+    connected: () => given !== undefined || producer.status === 'ready',
+    worker(processor, workerOptions) {
+      return new Worker<SuperOfficeInboxJob>(options.queueName, processor, {
+        // Workers block on Redis; BullMQ needs them to retry forever rather than give up.
+        connection: client({ maxRetriesPerRequest: null }) as unknown as ConnectionOptions,
+        ...workerOptions,
+        ...prefix,
+      })
+    },
+    refused: (error) => error instanceof RefusedStoreError,
+    async close() {
+      await queue.close()
+      await Promise.all([...owned].map((c) => c.quit().catch(() => c.disconnect())))
+    },
+  }
+}
+
+/** Waits until an ioredis client is connected, at most `ms`. */
+async function whenReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return
+  if (redis.status === 'wait') redis.connect().catch(() => {})
+  let onReady: (() => void) | undefined
+  try {
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        onReady = resolve
+        redis.once('ready', resolve)
+      }),
+      ms,
+      'Redis was not reachable',
+    )
+  } finally {
+    if (onReady) redis.off('ready', onReady)
+  }
+}
+
+/** An ioredis instance (which BullMQ reuses) rather than options (from which it connects). */
+export function isClient(connection: unknown): connection is Redis {
+  return typeof (connection as { duplicate?: unknown } | null)?.duplicate === 'function'
+}
+
+/** A `redis://` or `rediss://` URL becomes ioredis options; options are passed on. */
+function connectionOptions(connection: string | RedisOptions): RedisOptions {
+  if (typeof connection !== 'string') return connection
+  const url = new URL(connection)
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new TypeError(
+      `createBullMQInbox: connection must be a redis://, rediss:// or postgres:// URL, not ${url.protocol}`,
+    )
+  }
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : undefined
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(db === undefined || Number.isNaN(db) ? {} : { db }),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+  }
+}
