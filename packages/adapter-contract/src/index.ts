@@ -300,6 +300,7 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
 export { runExampleAppContract } from './example-suite.js'
 export { hasPostgres, startPostgresServer, type TestPostgresServer } from './postgres-server.js'
+export { hasRedisCluster, startRedisCluster, type TestRedisCluster } from './redis-cluster.js'
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
 
 /** A POST through a given agent; resolves with the answer, whatever happens to the upload after it. */

@@ -6,7 +6,7 @@ import type {
   SuperOfficeWorkerOptions,
 } from '@superoffice-webhooks/core'
 import { type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
-import type { Redis, RedisOptions } from 'ioredis'
+import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { type Engine, sleep } from './engine.js'
 import { describeJob, failedJob } from './failed-jobs.js'
 import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
@@ -15,12 +15,13 @@ import { redisEngine } from './redis-engine.js'
 export type { PgPoolLike } from './postgres-engine.js'
 
 /**
- * Where the queue lives. Redis: a `redis://` URL, ioredis options, or an ioredis instance (the
+ * Where the queue lives. Redis: a `redis://` URL, ioredis options, an ioredis instance, or an
+ * ioredis `Cluster` for Redis Cluster (then `prefix` needs a hash tag, `'{superoffice}'`) (the
  * inbox makes its own ioredis clients from a URL or options, BullMQ 6 no longer bringing ioredis,
  * and hands BullMQ clients, so BullMQ 5 and 6 behave alike). PostgreSQL (BullMQ 6): a
  * `postgres://` URL (needs the `pg` package) or a `pg.Pool`.
  */
-export type SuperOfficeInboxConnection = string | RedisOptions | Redis | PgPoolLike
+export type SuperOfficeInboxConnection = string | RedisOptions | Redis | Cluster | PgPoolLike
 
 /**
  * Where the inbox writes its warnings (a Redis without persistence, a worker that could not
@@ -49,7 +50,10 @@ export interface BullMQInboxOptions {
   connection: SuperOfficeInboxConnection
   /** The queue's name. Default `superoffice-webhooks`. */
   queueName?: string
-  /** BullMQ's key prefix. Default BullMQ's own (`bull`). */
+  /**
+   * BullMQ's key prefix. Default BullMQ's own (`bull`). On Redis Cluster it must hold a hash tag,
+   * `'{superoffice}'`, so a queue's keys share a slot; the inbox refuses one without.
+   */
   prefix?: string
   /**
    * How many times a job's handlers are tried. Default 12: with the default backoff that is
@@ -259,7 +263,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         logger,
       })
     : redisEngine({
-        connection: options.connection as string | RedisOptions | Redis,
+        connection: options.connection as string | RedisOptions | Redis | Cluster,
         queueName,
         prefix: options.prefix,
         timeoutMs,

@@ -1,11 +1,11 @@
 import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
 import { type ConnectionOptions, Queue, Worker } from 'bullmq'
-import { Redis, type RedisOptions } from 'ioredis'
+import { type Cluster, Redis, type RedisOptions } from 'ioredis'
 import { type Engine, type EngineLogger, RefusedStoreError, withTimeout } from './engine.js'
 import { evictionRefusal, persistenceWarning, readRedisFacts } from './redis-checks.js'
 
 export interface RedisEngineOptions {
-  connection: string | RedisOptions | Redis
+  connection: string | RedisOptions | Redis | Cluster
   queueName: string
   prefix: string | undefined
   timeoutMs: number
@@ -21,11 +21,12 @@ export interface RedisEngineOptions {
  */
 export function redisEngine(options: RedisEngineOptions): Engine {
   const given = isClient(options.connection) ? options.connection : undefined
+  if (given && isCluster(given)) checkClusterPrefix(options.prefix)
   const redisOptions = given ? undefined : connectionOptions(options.connection as string | RedisOptions)
   const prefix = options.prefix === undefined ? {} : { prefix: options.prefix }
   const owned = new Set<Redis>()
   const client = (extra: RedisOptions): Redis => {
-    if (given) return given
+    if (given) return given as Redis
     const made = new Redis({ ...redisOptions, ...extra })
     made.on('error', () => {}) // reported per delivery (inbox_unavailable) or by the worker's start-up
     owned.add(made)
@@ -100,9 +101,24 @@ async function whenReady(redis: Redis, ms: number): Promise<void> {
   }
 }
 
-/** An ioredis instance (which BullMQ reuses) rather than options (from which it connects). */
-export function isClient(connection: unknown): connection is Redis {
+/** An ioredis instance or Cluster (which BullMQ reuses) rather than options (from which it connects). */
+export function isClient(connection: unknown): connection is Redis | Cluster {
   return typeof (connection as { duplicate?: unknown } | null)?.duplicate === 'function'
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true
+}
+
+/**
+ * On Redis Cluster every key of a queue must hash to one slot, or BullMQ's scripts fail with
+ * CROSSSLOT: the prefix needs a hash tag (`{…}`). Refused at creation, saying what to pass.
+ */
+function checkClusterPrefix(prefix: string | undefined): void {
+  if (prefix !== undefined && /\{[^{}]+\}/.test(prefix)) return
+  throw new TypeError(
+    `createBullMQInbox: on Redis Cluster the prefix needs a hash tag, so that every key of the queue lands in one slot (BullMQ's scripts touch several keys at once). Pass { prefix: '{superoffice}' }${prefix === undefined ? '' : ` instead of '${prefix}'`}.`,
+  )
 }
 
 /** A `redis://` or `rediss://` URL becomes ioredis options; options are passed on. */
