@@ -69,9 +69,7 @@ export async function startPostgresServer(): Promise<TestPostgresServer> {
     child = spawn(
       join(binDir, 'postgres'),
       ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'max_connections=200'],
-      // Its own process group, so a kill takes the postmaster and every backend at once (as a
-      // crashed host would), and the restart finds no orphan holding its shared memory.
-      { ...asUser, stdio: 'ignore', detached: true },
+      { ...asUser, stdio: 'ignore' },
     )
     for (let i = 0; i < 200; i++) {
       const ready = spawnSync(join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)], { encoding: 'utf8' })
@@ -84,12 +82,10 @@ export async function startPostgresServer(): Promise<TestPostgresServer> {
     const current = child
     if (!current || current.exitCode !== null || current.signalCode !== null) return
     const exited = new Promise((resolve) => current.once('exit', resolve))
-    try {
-      process.kill(-(current.pid as number), 'SIGCONT')
-      process.kill(-(current.pid as number), 'SIGKILL')
-    } catch {
-      current.kill('SIGKILL')
-    }
+    // The postmaster and every backend at once, as a crashed host would: the restart then finds no
+    // orphan holding the old shared memory.
+    signalAll(current.pid, 'SIGCONT')
+    signalAll(current.pid, 'SIGKILL')
     await exited
     // The postmaster's children outlive it for a moment; wait until the port is free again.
     for (let i = 0; i < 100; i++) {
@@ -104,11 +100,25 @@ export async function startPostgresServer(): Promise<TestPostgresServer> {
     port,
     kill,
     restart: boot,
-    pause: () => void (child?.pid && process.kill(-child.pid, 'SIGSTOP')),
-    resume: () => void (child?.pid && process.kill(-child.pid, 'SIGCONT')),
+    pause: () => signalAll(child?.pid, 'SIGSTOP'),
+    resume: () => signalAll(child?.pid, 'SIGCONT'),
     async stop() {
       await kill()
       rmSync(dir, { recursive: true, force: true })
     },
+  }
+}
+
+/** Signals the postmaster and its backends (each runs in a session of its own, so no group kill). */
+function signalAll(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0)
+  for (const target of [pid, ...children]) {
+    try {
+      process.kill(target, signal)
+    } catch {}
   }
 }

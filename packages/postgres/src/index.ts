@@ -1,0 +1,148 @@
+import type { SuperOfficeDedupeStore } from '@superoffice-webhooks/core'
+
+/**
+ * What the store needs of a node-postgres `Pool` (or `Client`): parameterised queries. Structural,
+ * so any pool with `pg`'s `query(text, values)` works.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * const pool: PgQueryable = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * ```
+ */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[]; rowCount?: number | null }>
+}
+
+/**
+ * Options of {@link createPostgresDedupeStore}.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresDedupeStoreOptions = { table: 'superoffice_dedupe', commandTimeoutMs: 1000 }
+ * ```
+ */
+export interface PostgresDedupeStoreOptions {
+  /**
+   * The table the claims live in, created on first use when missing (`CREATE TABLE IF NOT
+   * EXISTS`). A plain or schema-qualified name. Default `superoffice_webhooks_dedupe`.
+   */
+  table?: string
+  /** Create the table when missing. Default `true`; `false` when your migrations own it. */
+  createTable?: boolean
+  /**
+   * Longest wait for one query. A pool waits for a free connection and a stopped server may never
+   * answer, so without a bound an outage would hang every delivery; past it the store fails and
+   * core applies `dedupe.onStoreError` (answer 500, or accept without a duplicate check). Default 1000 ms.
+   */
+  commandTimeoutMs?: number
+  /** Expired rows are deleted once every this many claims. Default 1000. */
+  sweepEvery?: number
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
+
+/**
+ * A dedupe store on PostgreSQL, for apps on several instances that have a database but no Redis.
+ * The same semantics as the Redis store: `claim` is one atomic upsert (of concurrent claims of a
+ * key exactly one wins; an expired claim can be taken over), `complete` keeps the key for the TTL,
+ * and `release` frees only this instance's own claim, so a late failure never frees another
+ * instance's newer claim. One row per key, in a table created on first use.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+ * import { createPostgresDedupeStore } from '@superoffice-webhooks/postgres'
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * const webhooks = createSuperOfficeWebhooks({
+ *   secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!,
+ *   dedupe: { store: createPostgresDedupeStore(pool) },
+ * })
+ * ```
+ */
+export function createPostgresDedupeStore(
+  client: PgQueryable,
+  options: PostgresDedupeStoreOptions = {},
+): SuperOfficeDedupeStore {
+  if (typeof (client as Partial<PgQueryable> | null)?.query !== 'function') {
+    throw new TypeError('createPostgresDedupeStore needs a node-postgres Pool or Client (with query(text, values)).')
+  }
+  const table = options.table ?? 'superoffice_webhooks_dedupe'
+  if (!NAME.test(table)) throw new TypeError(`createPostgresDedupeStore: '${table}' is not a plain table name.`)
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  const sweepEvery = options.sweepEvery ?? 1000
+  const tokens = new Map<string, string>()
+  let claims = 0
+
+  const run = async (text: string, values: unknown[]) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      return await Promise.race([client.query(text, values), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  // The table, once; a failure (the server down) is tried again on the next call.
+  let created: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined
+  const ensureTable = () => {
+    created ??= run(
+      `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
+      [],
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        // Two instances creating the table at once: PostgreSQL's IF NOT EXISTS is not atomic, and
+        // the loser reports a duplicate; the table exists either way.
+        const code = (error as { code?: unknown } | null)?.code
+        if (code === '23505' || code === '42P07') return
+        created = undefined
+        throw error
+      },
+    )
+    return created
+  }
+
+  return {
+    async claim(key, ttlMs) {
+      await ensureTable()
+      const token = `claimed:${globalThis.crypto.randomUUID()}`
+      // One statement: a new key is inserted; an existing one is taken over only when its claim
+      // or completion has expired. The row lock makes concurrent claims of a key wait for each
+      // other, so exactly one of them sees a row returned.
+      const result = await run(
+        `INSERT INTO ${table} (key, token, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+         ON CONFLICT (key) DO UPDATE SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
+         WHERE ${table}.expires_at <= now()
+         RETURNING token`,
+        [key, token, Math.ceil(ttlMs)],
+      )
+      if (result.rows.length === 0) return false
+      tokens.set(key, token)
+      if (++claims % sweepEvery === 0) {
+        run(`DELETE FROM ${table} WHERE expires_at < now()`, []).catch(() => {})
+      }
+      return true
+    },
+    async complete(key, ttlMs) {
+      tokens.delete(key)
+      await ensureTable()
+      await run(
+        `INSERT INTO ${table} (key, token, expires_at) VALUES ($1, 'done', now() + $2 * interval '1 millisecond')
+         ON CONFLICT (key) DO UPDATE SET token = 'done', expires_at = EXCLUDED.expires_at`,
+        [key, Math.ceil(ttlMs)],
+      )
+    },
+    async release(key) {
+      const token = tokens.get(key)
+      tokens.delete(key)
+      // Only while the row still holds this instance's claim (see the Redis store's release).
+      if (token) await run(`DELETE FROM ${table} WHERE key = $1 AND token = $2`, [key, token])
+    },
+  }
+}
