@@ -85,7 +85,7 @@ export async function benchInbox(
     // Each measure ran 200 + 2 × events deliveries; now let one worker drain them.
     const worker: { concurrency: number; eventsPerSecond: number }[] = []
     for (const concurrency of [1, 10]) {
-      await inbox.queue.obliterate({ force: true })
+      await inbox.queue?.obliterate({ force: true })
       const pool = signedPool(typicalBody, events)
       for (const { body, signature } of pool) {
         await queued.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
