@@ -10,7 +10,13 @@ const bullmq6 = join(dirname(require.resolve('bullmq6/package.json')), 'dist/esm
 
 export default mergeConfig(
   vitestConfig({
-    include: ['test/inbox.test.ts', 'test/faults.test.ts', 'test/postgres.test.ts', 'test/cluster.test.ts'],
+    include: [
+      'test/inbox.test.ts',
+      'test/faults.test.ts',
+      'test/postgres.test.ts',
+      'test/cluster.test.ts',
+      'test/replay.test.ts',
+    ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,
   }),

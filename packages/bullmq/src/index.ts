@@ -181,6 +181,45 @@ export interface BullMQFailedJob {
 }
 
 /**
+ * Which stored events `inbox.replay` runs again.
+ *
+ * @example
+ * ```ts
+ * await inbox.replay({ since: '2026-11-25T08:00:00Z', events: ['sale.sold'], state: 'completed' })
+ * await inbox.replay({ ids: ['so/Cust1/88f9…'] })
+ * ```
+ */
+export type BullMQReplaySelector =
+  | { ids: string[] }
+  | {
+      /** Jobs added at or after this time. */
+      since?: Date | string
+      /** Jobs added before this time. */
+      until?: Date | string
+      /** Only these event names. */
+      events?: string[]
+      /** `completed`, `failed`, or both (default). */
+      state?: 'completed' | 'failed'
+      /** At most this many. Default 10,000. */
+      limit?: number
+    }
+
+/**
+ * What `inbox.replay` did.
+ *
+ * @example
+ * ```ts
+ * const { replayed, ids } = await inbox.replay({ ids: [id] })
+ * ```
+ */
+export interface BullMQReplayResult {
+  /** How many jobs were queued again. */
+  replayed: number
+  /** The new jobs' ids. */
+  ids: string[]
+}
+
+/**
  * The inbox: give it to `createSuperOfficeWebhooks({ inbox })`, run `work` where handlers run.
  *
  * @example
@@ -206,6 +245,13 @@ export interface BullMQInbox extends SuperOfficeInbox {
   stats(): Promise<BullMQInboxStats>
   /** Jobs in the failed set (dead letters), newest first. */
   failed(options?: { limit?: number }): Promise<BullMQFailedJob[]>
+  /**
+   * Runs stored events again, after a handler's bug is fixed: by job id, or every job in the
+   * `completed` and/or `failed` set added between `since` and `until`, of the given event names.
+   * Each becomes a new job (its handlers see `context.replay`), so neither the queue's ids nor the
+   * dedupe store drops it. At most `limit` (default 10,000) a call.
+   */
+  replay(which: BullMQReplaySelector): Promise<BullMQReplayResult>
   /** Sends failed jobs back to the queue: one by id, or all. Returns how many. */
   retry(which: { id: string } | { all: true }): Promise<number>
   /**
@@ -458,6 +504,44 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     async failed({ limit = 100 } = {}) {
       const jobs = (await (await queue()).getFailed(0, limit - 1)) as (Job<SuperOfficeInboxJob> | undefined)[]
       return jobs.filter((job): job is Job<SuperOfficeInboxJob> => job !== undefined).map(failedJob)
+    },
+    async replay(which) {
+      const q = await queue()
+      const at = new Date()
+      const selected: Job<SuperOfficeInboxJob>[] = []
+      if ('ids' in which) {
+        for (const id of which.ids) {
+          const job = (await q.getJob(id)) as Job<SuperOfficeInboxJob> | undefined
+          if (job) selected.push(job)
+        }
+      } else {
+        const limit = which.limit ?? 10_000
+        const since = which.since === undefined ? Number.NEGATIVE_INFINITY : new Date(which.since).getTime()
+        const until = which.until === undefined ? Number.POSITIVE_INFINITY : new Date(which.until).getTime()
+        if (Number.isNaN(since) || Number.isNaN(until)) throw new RangeError('replay: since and until must be dates.')
+        const states = which.state ? [which.state] : (['completed', 'failed'] as const)
+        for (const state of states) {
+          for (let start = 0; selected.length < limit; start += 500) {
+            const page = (await q.getJobs([state], start, start + 499)) as (Job<SuperOfficeInboxJob> | undefined)[]
+            for (const job of page) {
+              if (!job || selected.length >= limit) continue
+              if (job.timestamp < since || job.timestamp >= until) continue
+              if (which.events && !which.events.includes(job.data?.event)) continue
+              selected.push(job)
+            }
+            if (page.length < 500) break
+          }
+        }
+      }
+      const ids: string[] = []
+      for (const job of selected) {
+        if (typeof job.data?.body !== 'string') continue // its data is gone: nothing to run
+        const of = job.data.replay?.of ?? String(job.id)
+        const id = `${of}/replay/${at.getTime()}`
+        await q.add(job.data.event, { ...job.data, replay: { of, at: at.toISOString() } }, { ...jobOptions, jobId: id })
+        ids.push(id)
+      }
+      return { replayed: ids.length, ids }
     },
     async retry(which) {
       const q = await queue()

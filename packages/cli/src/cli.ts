@@ -17,6 +17,8 @@ Usage:
   superoffice-webhooks events [--json]
   superoffice-webhooks inbox stats|failed|retry [--redis URL] [--queue NAME] [--all | --id ID]
                             [--limit N] [--json]
+  superoffice-webhooks inbox replay [--redis URL] [--id ID ...] [--since ISO] [--until ISO]
+                            [--event NAME ...] [--state completed|failed] [--json]
   superoffice-webhooks webhooks list [--name N] [--event E] [--status S]
   superoffice-webhooks webhooks get|delete|test|last-error|restart <id>
   superoffice-webhooks webhooks create|ensure --name N --url U --event E [--event …] [--secret S]

@@ -1,29 +1,52 @@
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { clean, dim, EXIT, green, parse, positiveInt, red, UsageError } from './common.js'
 
-/** `inbox stats|failed|retry`: the dead letters of a BullMQ inbox, against its Redis. */
+/** `inbox stats|failed|retry|replay`: the dead letters and stored events of a BullMQ inbox on Redis. */
 export async function inbox(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     redis: { type: 'string' },
     queue: { type: 'string' },
     prefix: { type: 'string' },
     all: { type: 'boolean' },
-    id: { type: 'string' },
+    id: { type: 'string', multiple: true },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    event: { type: 'string', multiple: true },
+    state: { type: 'string' },
     limit: { type: 'string' },
     timeout: { type: 'string' },
   })
   const [action, ...extra] = positionals
-  if (action !== 'stats' && action !== 'failed' && action !== 'retry') {
-    throw new UsageError('inbox needs an action: inbox stats | inbox failed | inbox retry (--all | --id <job id>).')
+  if (action !== 'stats' && action !== 'failed' && action !== 'retry' && action !== 'replay') {
+    throw new UsageError(
+      'inbox needs an action: inbox stats | inbox failed | inbox retry (--all | --id <job id>) | inbox replay (--id <job id> | --since, --until, --event, --state).',
+    )
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'.`)
   const url = values.redis ?? process.env.REDIS_URL
   if (!url) throw new UsageError('no Redis: pass --redis redis://host:6379 or set REDIS_URL.')
   if (!/^rediss?:\/\//.test(url)) throw new UsageError(`'${url}' is not a redis:// URL.`)
-  if (action === 'retry' && !values.all === (values.id === undefined)) {
+  if (action === 'retry' && (!values.all === (values.id === undefined) || (values.id?.length ?? 0) > 1)) {
     throw new UsageError('inbox retry needs exactly one of --all or --id <job id>.')
   }
-  const limit = positiveInt(values.limit, 'limit', 20)
+  const state = values.state
+  if (state !== undefined && state !== 'completed' && state !== 'failed') {
+    throw new UsageError(`--state must be completed or failed, not '${state}'.`)
+  }
+  for (const [name, value] of [
+    ['since', values.since],
+    ['until', values.until],
+  ] as const) {
+    if (value !== undefined && Number.isNaN(new Date(value).getTime())) {
+      throw new UsageError(`--${name} must be a date (2026-11-25T08:00:00Z), not '${value}'.`)
+    }
+  }
+  if (action === 'replay' && values.id && (values.since || values.until || values.event || state)) {
+    throw new UsageError(
+      'inbox replay takes either --id or the filters (--since, --until, --event, --state), not both.',
+    )
+  }
+  const limit = positiveInt(values.limit, 'limit', action === 'replay' ? 10_000 : 20)
   const timeout = positiveInt(values.timeout, 'timeout', 5000)
   const json = values.json === true
 
@@ -71,7 +94,24 @@ export async function inbox(args: string[]): Promise<number> {
         }
         return EXIT.ok
       }
-      const retried = await queue.retry(values.all ? { all: true } : { id: values.id as string })
+      if (action === 'replay') {
+        const result = await queue.replay(
+          values.id
+            ? { ids: values.id }
+            : {
+                ...(values.since ? { since: values.since } : {}),
+                ...(values.until ? { until: values.until } : {}),
+                ...(values.event ? { events: values.event.flatMap((e) => e.split(',')) } : {}),
+                ...(state ? { state } : {}),
+                limit,
+              },
+        )
+        if (json) console.log(JSON.stringify(result))
+        else
+          console.log(result.replayed > 0 ? green(`${result.replayed} event(s) queued again`) : red('nothing matched'))
+        return result.replayed > 0 ? EXIT.ok : EXIT.failed
+      }
+      const retried = await queue.retry(values.all ? { all: true } : { id: values.id?.[0] as string })
       if (json) console.log(JSON.stringify({ retried }))
       else console.log(retried > 0 ? green(`${retried} job(s) back in the queue`) : red('no such failed job'))
       return retried > 0 ? EXIT.ok : EXIT.failed

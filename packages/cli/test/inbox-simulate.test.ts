@@ -126,6 +126,15 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
       expect(all.code).toBe(0)
       for (let i = 0; i < 50 && (await inbox.stats()).completed < 2; i++) await new Promise((r) => setTimeout(r, 100))
       expect(await inbox.stats()).toMatchObject({ completed: 2, failed: 0 })
+
+      // Replay: handled events run again on request, by id or by filter.
+      const byId = await run(['inbox', 'replay', '--id', `so/Cust12345/${events[0]?.EventId}`, '--json'], env)
+      expect(JSON.parse(byId.stdout)).toMatchObject({ replayed: 1 })
+      const byFilter = await run(['inbox', 'replay', '--event', 'contact.created', '--state', 'completed'], env)
+      expect(byFilter.stdout).toMatch(/1 event\(s\) queued again/)
+      for (let i = 0; i < 50 && (await inbox.stats()).completed < 4; i++) await new Promise((r) => setTimeout(r, 100))
+      expect(await inbox.stats()).toMatchObject({ completed: 4, failed: 0 })
+      expect((await run(['inbox', 'replay', '--state', 'later'], env)).code).toBe(2)
     } finally {
       await worker.close()
       await inbox.close()

@@ -143,6 +143,7 @@ export function createDeliver(config: DeliverConfig) {
       header: headers === undefined ? () => undefined : (headerName) => getHeader(headers, headerName),
       request: delivery.request,
     }
+    if (delivery.replay) context.replay = delivery.replay
     const running: Running = { delivery, handlers, context, key: undefined }
     // No EventId (a tolerated odd body): nothing to dedupe on, so every delivery is handled.
     if (!store || name === 'test' || eventId === undefined || delivery.job) return claimed(running, true)

@@ -1,5 +1,5 @@
 import type { HeadersLike } from './headers.js'
-import type { SuperOfficeJobAttempt } from './inbox.js'
+import type { SuperOfficeJobAttempt, SuperOfficeReplay } from './inbox.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
 import type { SuperOfficeWebhookAnswer } from './types.js'
@@ -26,6 +26,8 @@ export interface Delivery {
   waitUntil?: ((work: Promise<unknown>) => void) | undefined
   /** Set when a worker runs a stored job: which attempt. The queue deduplicates it, so no claim. */
   job?: SuperOfficeJobAttempt
+  /** Set on a job an operator replayed. */
+  replay?: SuperOfficeReplay
 }
 
 /** What the accept step hands on: a delivery, or the answer that ends the request there. */

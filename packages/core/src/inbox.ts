@@ -34,6 +34,28 @@ export interface SuperOfficeInboxJob {
   retry: number | undefined
   /** When the receiver took it in (ISO 8601). */
   receivedAt: string
+  /**
+   * Set on a job an operator replayed (`inbox.replay(...)`): the stored job it repeats and when.
+   * A replay is a new job, so neither the queue nor the dedupe store drops it.
+   */
+  replay?: SuperOfficeReplay
+}
+
+/**
+ * What a replayed job carries, and handlers see as `context.replay`.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('sale.sold', (event, { replay }) => {
+ *   if (replay) console.log('replay of', replay.of, 'requested at', replay.at)
+ * })
+ * ```
+ */
+export interface SuperOfficeReplay {
+  /** The id of the stored job this one repeats. */
+  of: string
+  /** When the replay was asked for (ISO 8601). */
+  at: string
 }
 
 /**

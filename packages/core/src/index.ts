@@ -31,6 +31,7 @@ export {
   type SuperOfficeInboxWorker,
   type SuperOfficeJobAttempt,
   type SuperOfficeJobProcessor,
+  type SuperOfficeReplay,
   type SuperOfficeWorkerOptions,
 } from './inbox.js'
 export { RECEIVE_CHANNEL, type SuperOfficeReceiveMessage } from './observe.js'

@@ -49,6 +49,7 @@ export function deliveryOfJob(
     secretIndex: job.secretIndex,
     headers: undefined,
     job: attempt,
+    ...(job.replay ? { replay: job.replay } : {}),
   }
 }
 

@@ -1,6 +1,11 @@
 import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
 import type { HeadersLike } from './headers.js'
-import type { SuperOfficeInboxJob, SuperOfficeJobAttempt, SuperOfficeWorkerOptions } from './inbox.js'
+import type {
+  SuperOfficeInboxJob,
+  SuperOfficeJobAttempt,
+  SuperOfficeReplay,
+  SuperOfficeWorkerOptions,
+} from './inbox.js'
 import type { SuperOfficeEventFor, SuperOfficeEventSelector } from './routing.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
@@ -32,6 +37,8 @@ export interface SuperOfficeEventContext {
   header(name: string): string | undefined
   /** The framework's own request object, when the adapter passes one (`H3Event`, Koa `Context`…). */
   request?: unknown
+  /** Set when an operator replayed this event from the inbox (`inbox.replay(...)`). */
+  replay?: SuperOfficeReplay
 }
 
 /**
