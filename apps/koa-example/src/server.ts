@@ -1,6 +1,7 @@
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import {
   createSuperOfficeWebhooks,
+  meterSuperOfficeWebhooks,
   type SuperOfficeAnyEvent,
   type SuperOfficeWebhooksOptions,
 } from '@superoffice-webhooks/core'
@@ -53,6 +54,19 @@ const options: SuperOfficeWebhooksOptions = {
     : {},
 }
 const webhooks = createSuperOfficeWebhooks(options)
+
+// Metrics for Prometheus (METRICS_PORT): core's OpenTelemetry meter helper on the SDK's
+// MeterProvider, read by the OpenTelemetry Prometheus exporter at http://localhost:<port>/metrics.
+if (process.env.METRICS_PORT) {
+  const { PrometheusExporter } = await import('@opentelemetry/exporter-prometheus')
+  const { MeterProvider } = await import('@opentelemetry/sdk-metrics')
+  const exporter = new PrometheusExporter({
+    port: Number(process.env.METRICS_PORT),
+    host: process.env.HOST ?? '127.0.0.1',
+  })
+  const provider = new MeterProvider({ readers: [exporter] })
+  meterSuperOfficeWebhooks(provider.getMeter('koa-example'), inbox ? { inbox } : {})
+}
 const stats = { sold: 0, soldByCurrency: {} as Record<string, number>, saleEvents: 0, events: 0 }
 
 // Typed by name: event is SuperOfficeEvent<'sale.sold'>.

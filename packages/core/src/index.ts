@@ -34,7 +34,18 @@ export {
   type SuperOfficeReplay,
   type SuperOfficeWorkerOptions,
 } from './inbox.js'
-export { RECEIVE_CHANNEL, type SuperOfficeReceiveMessage } from './observe.js'
+export {
+  meterSuperOfficeWebhooks,
+  type OpenTelemetryMeterLike,
+  type OpenTelemetryObservableCallback,
+  type SuperOfficeMeterOptions,
+} from './metrics.js'
+export {
+  INBOX_CHANNEL,
+  RECEIVE_CHANNEL,
+  type SuperOfficeInboxMessage,
+  type SuperOfficeReceiveMessage,
+} from './observe.js'
 export type {
   SuperOfficeDedupeOptions,
   SuperOfficeLogger,

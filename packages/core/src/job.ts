@@ -2,7 +2,9 @@ import type { Delivery } from './delivery.js'
 import type { HandlerFailure } from './dispatch.js'
 import { SuperOfficeJobError, SuperOfficeWebhookError } from './errors.js'
 import { inboxJob, type SuperOfficeInboxJob, type SuperOfficeJobAttempt } from './inbox.js'
+import { publishInbox } from './observe.js'
 import { parseBody } from './parse.js'
+import type { SuperOfficeWebhookAnswer } from './types.js'
 import type { createValidator } from './validate.js'
 
 /** The job an inbox stores for a delivery: the exact body text and what a worker needs besides. */
@@ -74,4 +76,41 @@ export function jobFailure(failures: HandlerFailure[]): SuperOfficeJobError {
     handlers: failures.map((f) => f.handler),
     stack: first.error instanceof Error ? first.error.stack : undefined,
   })
+}
+
+/**
+ * A worker's attempt at a stored job: rebuilt into a delivery, run through the same deliver step
+ * as a request, a failure turned into the dead-letter error the queue retries. Each attempt goes to
+ * the inbox diagnostics channel (for metrics).
+ */
+export async function runJob(
+  job: SuperOfficeInboxJob,
+  attempt: SuperOfficeJobAttempt,
+  validator: ReturnType<typeof createValidator>,
+  deliver: (delivery: Delivery) => SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>,
+  failuresOf: WeakMap<SuperOfficeWebhookAnswer, HandlerFailure[]>,
+): Promise<void> {
+  const started = performance.now()
+  const report = (ok: boolean) =>
+    publishInbox({
+      type: 'attempt',
+      event: typeof job?.event === 'string' ? job.event : 'unknown',
+      attempt: attempt.attempt,
+      attempts: attempt.attempts,
+      ok,
+      dead: !ok && attempt.attempt >= attempt.attempts,
+      durationMs: performance.now() - started,
+    })
+  try {
+    const delivery = deliveryOfJob(job, attempt, validator)
+    if (delivery !== undefined) {
+      const answer = await deliver(delivery)
+      const failures = failuresOf.get(answer)
+      if (failures) throw jobFailure(failures)
+    }
+    report(true)
+  } catch (error) {
+    report(false)
+    throw error
+  }
 }

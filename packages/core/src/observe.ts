@@ -14,6 +14,32 @@ import type {
 /** The name of the `node:diagnostics_channel` TracingChannel every delivery is traced on. */
 export const RECEIVE_CHANNEL = 'superoffice-webhooks:receive'
 
+/** The name of the `node:diagnostics_channel` channel the inbox's hand-offs and worker attempts are published on. */
+export const INBOX_CHANNEL = 'superoffice-webhooks:inbox'
+
+/**
+ * What the {@link INBOX_CHANNEL} carries: each hand-off to the inbox (its latency, stored or not),
+ * and each attempt a worker made at a stored job.
+ *
+ * @example
+ * ```ts
+ * import { channel } from 'node:diagnostics_channel'
+ * channel('superoffice-webhooks:inbox').subscribe((m) => console.log((m as SuperOfficeInboxMessage).type))
+ * ```
+ */
+export type SuperOfficeInboxMessage =
+  | { type: 'enqueue'; event: string; stored: boolean; durationMs: number }
+  | {
+      type: 'attempt'
+      event: string
+      attempt: number
+      attempts: number
+      ok: boolean
+      /** The last attempt failed: the job is a dead letter now. */
+      dead: boolean
+      durationMs: number
+    }
+
 /**
  * What subscribers of the {@link RECEIVE_CHANNEL} TracingChannel get: the input at `start`, and
  * `answer` and `outcome` filled in by `asyncEnd`.
@@ -39,6 +65,12 @@ const diagnostics = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
 ).process?.getBuiltinModule?.('node:diagnostics_channel') as typeof DiagnosticsChannel | undefined
 const receiveChannel: Channel | undefined = diagnostics?.tracingChannel(RECEIVE_CHANNEL) as Channel | undefined
+const inboxChannel = diagnostics?.channel(INBOX_CHANNEL)
+
+/** Publishes an inbox message when someone listens (free otherwise). */
+export function publishInbox(message: SuperOfficeInboxMessage): void {
+  if (inboxChannel?.hasSubscribers) inboxChannel.publish(message)
+}
 
 const levels: Record<SuperOfficeLogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 const WINDOW_MS = 60_000

@@ -5,9 +5,10 @@ import { createMemoryDedupeStore } from './dedupe.js'
 import { createDeliver } from './deliver.js'
 import { type Accepted, type Delivery, isDelivery } from './delivery.js'
 import { createDispatcher } from './dispatch.js'
+import { createEnqueue } from './enqueue.js'
 import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
 import type { SuperOfficeInbox, SuperOfficeInboxWorker } from './inbox.js'
-import { deliveryOfJob, jobFailure, jobOf } from './job.js'
+import { runJob } from './job.js'
 import { createObserver } from './observe.js'
 import type { SuperOfficeWebhooksOptions } from './options.js'
 import { isThenable } from './parse.js'
@@ -82,19 +83,8 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     pending,
   })
 
-  // With an inbox, the answer waits for the store only; workers run the handlers. The test event
-  // is answered here (it is no business event), as without an inbox.
-  const enqueue = (target: SuperOfficeInbox, delivery: Delivery): Promise<SuperOfficeWebhookAnswer> =>
-    target.enqueue(jobOf(delivery)).then(
-      () => okAnswer(ANSWERS.queued, delivery.event),
-      (error: unknown) =>
-        fail(
-          new SuperOfficeWebhookError('inbox_unavailable', 'The event could not be stored; retry later.', {
-            cause: error,
-          }),
-          delivery.event,
-        ),
-    )
+  // With an inbox, the answer waits for the store only; workers run the handlers (enqueue.ts).
+  const enqueue = createEnqueue(fail)
   const route = (accepted: Accepted): Answer => {
     if (!isDelivery(accepted)) return accepted
     return inbox && accepted.name !== 'test' ? enqueue(inbox, accepted) : deliver(accepted)
@@ -164,13 +154,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       const { method, headers, url } = request
       return toResponse(await webhooks.receive({ method, headers, url, body: { web: request }, request }))
     },
-    async processJob(job, attempt = { attempt: 1, attempts: 1 }) {
-      const delivery = deliveryOfJob(job, attempt, validator)
-      if (delivery === undefined) return
-      const answer = await deliver(delivery)
-      const failures = failuresOf.get(answer)
-      if (failures) throw jobFailure(failures)
-    },
+    processJob: (job, attempt = { attempt: 1, attempts: 1 }) => runJob(job, attempt, validator, deliver, failuresOf),
     async start(workerOptions) {
       if (worker) return
       if (!inbox?.work) throw new TypeError('start(): this receiver has no inbox with a worker (options.inbox.work).')

@@ -25,7 +25,7 @@ describe.runIf(hasPostgres)('several instances sharing one PostgreSQL', () => {
     const webhooks = createSuperOfficeWebhooks({
       secret,
       logger: false,
-      dedupe: { store: createPostgresDedupeStore(pool, { commandTimeoutMs: 2000 }), onStoreError },
+      dedupe: { store: createPostgresDedupeStore(pool, { commandTimeoutMs: 5000 }), onStoreError },
     })
     const handled: string[] = []
     webhooks.onAny((event) => void handled.push(String(event.EventId)))

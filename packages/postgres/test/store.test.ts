@@ -2,7 +2,13 @@
 import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPostgresDedupeStore } from '../src/index.js'
+import { createPostgresDedupeStore as createStore, type PostgresDedupeStoreOptions } from '../src/index.js'
+
+// Generous query bounds where the bound is not what is tested: a busy machine may be slow.
+const createPostgresDedupeStore = (
+  client: Parameters<typeof createStore>[0],
+  options: PostgresDedupeStoreOptions = {},
+) => createStore(client, { commandTimeoutMs: 15_000, ...options })
 
 describe.runIf(hasPostgres)('createPostgresDedupeStore against a real PostgreSQL', () => {
   let server: TestPostgresServer
