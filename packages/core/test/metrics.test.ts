@@ -79,7 +79,7 @@ describe('meterSuperOfficeWebhooks', () => {
       const enqueue = points.get('superoffice.inbox.enqueue.duration') ?? []
       expect(enqueue).toHaveLength(1)
       expect(enqueue[0]?.attributes).toEqual({ 'superoffice.stored': true })
-      expect((enqueue[0]?.value as { count: number }).count).toBe(2)
+      expect(enqueue[0]?.value).toMatchObject({ count: 2 })
       const attempts = points.get('superoffice.inbox.attempts') ?? []
       expect(attempts).toContainEqual({
         attributes: { 'superoffice.event': 'sale.sold', 'superoffice.result': 'ok' },
