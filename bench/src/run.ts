@@ -22,7 +22,7 @@ console.log(
 if (hasWrk()) console.log(formatHttp(await benchHttp(quick ? { rounds: 1 } : {})))
 else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
 
-console.log('\n## Durable inbox (BullMQ on a local redis-server) against the in-memory pipeline\n')
+console.log("\n## Durable inbox (BullMQ 6 on a local redis-server and PostgreSQL) against each engine's bare add\n")
 console.log(formatInbox(await benchInbox({ events: quick ? 500 : 5000 })))
 
 console.log('\n## Memory of the in-memory dedupe store\n')
