@@ -84,43 +84,48 @@ function freePort(): Promise<number> {
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0
 
-async function measure(name: string, webhooks: SuperOfficeWebhooks, events: number): Promise<InboxRow> {
-  const pool = signedPool(typicalBody, events * 2)
-  let next = 0
-  const one = async () => {
-    const { body, signature } = pool[next++ % pool.length] as { body: Buffer; signature: string }
-    const started = performance.now()
-    const answer = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
-    if (answer.status !== 200) throw new Error(`${name}: answered ${answer.status}`)
-    return (performance.now() - started) * 1000
-  }
+/** p50/p99 of `one` a call at a time (as SuperOffice's sender threads wait), then events/s with 32 in flight. */
+async function timed(name: string, one: () => Promise<number>, events: number): Promise<InboxRow> {
   for (let i = 0; i < 200; i++) await one() // warm-up
-  // Latency: one request at a time, as SuperOffice's sender threads wait for each answer.
   const latencies: number[] = []
   for (let i = 0; i < events; i++) latencies.push(await one())
   latencies.sort((a, b) => a - b)
-  // Throughput: 32 requests in flight.
   const started = performance.now()
   await Promise.all(
     Array.from({ length: 32 }, async () => {
       for (let i = 0; i < events / 32; i++) await one()
     }),
   )
-  const seconds = (performance.now() - started) / 1000
   return {
     engine: '',
     name,
     p50Micros: percentile(latencies, 0.5),
     p99Micros: percentile(latencies, 0.99),
-    eventsPerSecond: events / seconds,
+    eventsPerSecond: events / ((performance.now() - started) / 1000),
   }
+}
+
+function measure(name: string, webhooks: SuperOfficeWebhooks, events: number): Promise<InboxRow> {
+  const pool = signedPool(typicalBody, events * 2)
+  let next = 0
+  return timed(
+    name,
+    async () => {
+      const { body, signature } = pool[next++ % pool.length] as { body: Buffer; signature: string }
+      const started = performance.now()
+      const answer = await webhooks.handle({ rawBody: body, headers: { 'x-superoffice-signature': signature } })
+      if (answer.status !== 200) throw new Error(`${name}: answered ${answer.status}`)
+      return (performance.now() - started) * 1000
+    },
+    events,
+  )
 }
 
 /**
  * The engine's limit: a bare BullMQ `queue.add` of the same job (same body, options and id shape)
  * on the same server, one at a time, then 32 in flight, as `measure` does.
  */
-async function measureBareAdd(inbox: BullMQInbox, events: number): Promise<InboxRow> {
+function measureBareAdd(inbox: BullMQInbox, events: number): Promise<InboxRow> {
   const queue = inbox.queue
   if (!queue) throw new Error('the inbox is not open')
   const pool = signedPool(typicalBody, events * 2)
@@ -139,23 +144,7 @@ async function measureBareAdd(inbox: BullMQInbox, events: number): Promise<Inbox
     })
     return (performance.now() - started) * 1000
   }
-  for (let i = 0; i < 200; i++) await one()
-  const latencies: number[] = []
-  for (let i = 0; i < events; i++) latencies.push(await one())
-  latencies.sort((a, b) => a - b)
-  const started = performance.now()
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      for (let i = 0; i < events / 32; i++) await one()
-    }),
-  )
-  return {
-    engine: '',
-    name: 'limit: bare queue.add of the same job',
-    p50Micros: percentile(latencies, 0.5),
-    p99Micros: percentile(latencies, 0.99),
-    eventsPerSecond: events / ((performance.now() - started) / 1000),
-  }
+  return timed('limit: bare queue.add of the same job', one, events)
 }
 
 export interface EngineResult {
