@@ -1,6 +1,6 @@
 // Issue 21: the inbox on Redis Cluster (three masters the test starts), on BullMQ 5 and 6.
 import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
-import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'
@@ -64,4 +64,80 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
       client.disconnect()
     }
   })
+
+  it('two receivers and two workers on the cluster, 30% duplicates: each EventId handled once', async () => {
+    const clients = [connect(), connect()]
+    const downstream = await startDownstream()
+    const receivers = clients.map((client) =>
+      writingTo(downstream, {
+        inbox: createBullMQInbox({
+          connection: client,
+          prefix: '{superoffice}',
+          queueName: `pair-${major}`,
+          logger: false,
+        }),
+      }),
+    )
+    const listening = await Promise.all(receivers.map((webhooks) => startReceiver(webhooks)))
+    try {
+      await Promise.all(receivers.map((webhooks) => webhooks.start({ concurrency: 5 })))
+      const events = Array.from({ length: 150 }, () => createTestEvent('sale.sold'))
+      const sends = [...events, ...events.slice(0, 45)]
+      for (let i = 0; i < sends.length; i += 15) {
+        const statuses = await Promise.all(
+          sends.slice(i, i + 15).map(async (event, j) => {
+            const { body, headers } = signedPayload(event, { secret })
+            return (await fetch((listening[(i + j) % 2] as { url: string }).url, { method: 'POST', body, headers }))
+              .status
+          }),
+        )
+        expect(statuses.every((s) => s === 200)).toBe(true)
+      }
+      await until(() => downstream.received.size === 150, 60_000, 'every event downstream')
+      await sleep(500)
+      expect([...downstream.received.values()].every((n) => n === 1)).toBe(true)
+    } finally {
+      for (const receiver of listening) await receiver.close()
+      for (const webhooks of receivers) await webhooks.close()
+      await downstream.close()
+      for (const client of clients) client.disconnect()
+    }
+  }, 120_000)
+
+  // The 15 s outage scenario once (it takes 40 s): in the BullMQ 6 pass.
+  if (major === '6') {
+    it('the outage scenario: SuperOffice retries for 5 s, the downstream is down for 15 s: every event reaches it once', async () => {
+      const client = connect()
+      const downstream = await startDownstream()
+      const inbox = createBullMQInbox({
+        connection: client,
+        prefix: '{superoffice}',
+        queueName: 'cluster-outage',
+        attempts: 100,
+        backoff: { type: 'fixed', delay: 1000 },
+        logger: false,
+      })
+      const webhooks = writingTo(downstream, { inbox })
+      const receiver = await startReceiver(webhooks)
+      try {
+        await webhooks.start({ concurrency: 10 })
+        const outage = (async () => {
+          await sleep(5_000)
+          downstream.down = true
+          await sleep(15_000)
+          downstream.down = false
+        })()
+        const report = await simulateSuperOffice(receiver.url, { secret, rate: 5, events: 200 })
+        await outage
+        await until(() => downstream.received.size === 200, 90_000, 'every event downstream')
+        expect(report).toMatchObject({ events: 200, delivered: 200, discarded: 0, notSent: 0, state: 'Active' })
+        expect([...downstream.received.values()].every((n) => n === 1)).toBe(true)
+      } finally {
+        await receiver.close()
+        await webhooks.close()
+        await downstream.close()
+        client.disconnect()
+      }
+    }, 180_000)
+  }
 })

@@ -1,13 +1,19 @@
 // Issue 21: the inbox on PostgreSQL through BullMQ 6's backend, on a PostgreSQL the test starts
 // (Debian's server, initdb in a temporary folder, a free port). Runs in the BullMQ 6 pass
 // (vitest.bullmq6.config.ts); the BullMQ 5 pass checks that PostgreSQL is refused with the reason.
+
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'
 import { secret, sleep, startDownstream, startReceiver, until, writingTo } from './helpers.js'
 
 const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
+const workerScript = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url))
+const hook = fileURLToPath(new URL('./fixtures/bullmq6-hook.mjs', import.meta.url))
 const post = (url: string, event: object) => {
   const { body, headers } = signedPayload(event, { secret })
   return fetch(url, { method: 'POST', body, headers })
@@ -130,6 +136,45 @@ if (major === '6')
         await webhooks.close()
         await downstream.close()
         await own.stop()
+      }
+    }, 120_000)
+
+    it('a worker process killed with SIGKILL mid-job: the job is taken over by the next worker once its lock expires', async () => {
+      const downstream = await startDownstream()
+      const inbox = createBullMQInbox({ connection: pg.url, queueName: 'pg-crash', logger: false })
+      const receiver = await startReceiver(createSuperOfficeWebhooks({ secret, logger: false, inbox }))
+      const env = { REDIS_URL: pg.url, QUEUE: 'pg-crash', DOWNSTREAM_URL: downstream.url }
+      const startWorker = (hang: boolean) => {
+        const child = spawn(process.execPath, ['--import', hook, workerScript], {
+          env: { ...process.env, ...env, HANG: hang ? '1' : '0' },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
+        const ready = new Promise<void>((resolve) =>
+          child.stdout.on('data', (c) => String(c).includes('ready') && resolve()),
+        )
+        return { child, ready }
+      }
+      const first = startWorker(true)
+      try {
+        await first.ready
+        const event = createTestEvent('sale.sold')
+        expect((await post(receiver.url, event)).status).toBe(200)
+        await until(() => downstream.log.includes(`start:${event.EventId}`), 30_000, 'the first worker to start')
+        first.child.kill('SIGKILL')
+        const second = startWorker(false)
+        try {
+          await until(() => downstream.log.includes(`done:${event.EventId}`), 60_000, 'the second worker')
+          await sleep(500)
+          expect(downstream.log.filter((l) => l === `done:${event.EventId}`)).toHaveLength(1)
+          expect(await inbox.stats()).toMatchObject({ completed: 1, failed: 0, active: 0 })
+        } finally {
+          second.child.kill('SIGTERM')
+        }
+      } finally {
+        first.child.kill('SIGKILL')
+        await receiver.close()
+        await downstream.close()
+        await inbox.close()
       }
     }, 120_000)
 
