@@ -1,5 +1,9 @@
 // Issue 21: the inbox on Redis Cluster (three masters the test starts), on BullMQ 5 and 6.
+
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,6 +11,8 @@ import { createBullMQInbox } from '../src/index.js'
 import { secret, sleep, startDownstream, startReceiver, until, writingTo } from './helpers.js'
 
 const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
+const workerScript = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url))
+const hook = fileURLToPath(new URL('./fixtures/bullmq6-hook.mjs', import.meta.url))
 let cluster: TestRedisCluster
 beforeAll(async () => {
   if (hasRedisCluster) cluster = await startRedisCluster()
@@ -140,4 +146,100 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
       }
     }, 180_000)
   }
+
+  it('the whole cluster killed: 500 inbox_unavailable meanwhile, never a 200 for an event not stored; restarted: stored events run once', async () => {
+    const own = await startRedisCluster()
+    const client = new Cluster(own.nodes, { redisOptions: { maxRetriesPerRequest: null } })
+    client.on('error', () => {})
+    const downstream = await startDownstream()
+    const inbox = createBullMQInbox({
+      connection: client,
+      prefix: '{superoffice}',
+      queueName: `cluster-restart-${major}`,
+      enqueueTimeoutMs: 1000,
+      logger: false,
+    })
+    const webhooks = writingTo(downstream, { inbox })
+    const receiver = await startReceiver(webhooks)
+    const answered = new Map<string, number>()
+    const sent = new Map<string, ReturnType<typeof createTestEvent<'sale.sold'>>>()
+    const send = async (event = createTestEvent('sale.sold')) => {
+      sent.set(event.EventId, event)
+      const { body, headers } = signedPayload(event, { secret })
+      const response = await fetch(receiver.url, { method: 'POST', body, headers })
+      answered.set(event.EventId, response.status)
+      return response
+    }
+    try {
+      await webhooks.start()
+      for (let i = 0; i < 3; i++) expect((await send()).status).toBe(200)
+      await until(() => downstream.received.size === 3, 30_000, 'the first events')
+      await own.kill()
+      for (let i = 0; i < 2; i++) {
+        const refused = await send()
+        expect(refused.status).toBe(500)
+        expect(await refused.json()).toMatchObject({ error: 'inbox_unavailable' })
+      }
+      await own.restart()
+      await until(async () => (await send()).status === 200, 60_000, 'the cluster to come back')
+      for (let i = 0; i < 3; i++) expect((await send()).status).toBe(200)
+      // SuperOffice retries what was answered 500. A timed-out add may have landed once the cluster
+      // came back (the client had queued it); the retry is then dropped by its job id.
+      const refusedIds = [...answered].filter(([, status]) => status === 500).map(([id]) => id)
+      for (const id of refusedIds) expect((await send(sent.get(id))).status).toBe(200)
+      const stored = [...answered].filter(([, status]) => status === 200).map(([id]) => id)
+      await until(() => stored.every((id) => downstream.received.has(id)), 60_000, 'every stored event')
+      await sleep(500)
+      // Every event handled exactly once, whatever it was answered on the way.
+      for (const [id, count] of downstream.received) expect(count, id).toBe(1)
+    } finally {
+      await receiver.close()
+      await webhooks.close()
+      await downstream.close()
+      client.disconnect()
+      await own.stop()
+    }
+  }, 180_000)
+
+  it('a worker process killed with SIGKILL mid-job: the job is taken over once its lock expires', async () => {
+    const client = connect()
+    const downstream = await startDownstream()
+    const queueName = `cluster-crash-${major}`
+    const inbox = createBullMQInbox({ connection: client, prefix: '{superoffice}', queueName, logger: false })
+    const receiver = await startReceiver(createSuperOfficeWebhooks({ secret, logger: false, inbox }))
+    const env = { CLUSTER_NODES: JSON.stringify(cluster.nodes), QUEUE: queueName, DOWNSTREAM_URL: downstream.url }
+    const startWorker = (hang: boolean) => {
+      const child = spawn(process.execPath, [...(major === '6' ? ['--import', hook] : []), workerScript], {
+        env: { ...process.env, ...env, HANG: hang ? '1' : '0' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+      const ready = new Promise<void>((resolve) =>
+        child.stdout.on('data', (c) => String(c).includes('ready') && resolve()),
+      )
+      return { child, ready }
+    }
+    const first = startWorker(true)
+    try {
+      await first.ready
+      const event = createTestEvent('sale.sold')
+      const { body, headers } = signedPayload(event, { secret })
+      expect((await fetch(receiver.url, { method: 'POST', body, headers })).status).toBe(200)
+      await until(() => downstream.log.includes(`start:${event.EventId}`), 30_000, 'the first worker to start')
+      first.child.kill('SIGKILL')
+      const second = startWorker(false)
+      try {
+        await until(() => downstream.log.includes(`done:${event.EventId}`), 60_000, 'the second worker')
+        await sleep(500)
+        expect(downstream.log.filter((l) => l === `done:${event.EventId}`)).toHaveLength(1)
+      } finally {
+        second.child.kill('SIGTERM')
+      }
+    } finally {
+      first.child.kill('SIGKILL')
+      await receiver.close()
+      await downstream.close()
+      await inbox.close()
+      client.disconnect()
+    }
+  }, 120_000)
 })
