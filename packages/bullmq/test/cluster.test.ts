@@ -1,18 +1,13 @@
 // Issue 21: the inbox on Redis Cluster (three masters the test starts), on BullMQ 5 and 6.
-
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
-import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'
 import { secret, sleep, startDownstream, startReceiver, until, writingTo } from './helpers.js'
+import { crashedWorkerScenario, outageScenario } from './scenarios.js'
 
 const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
-const workerScript = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url))
-const hook = fileURLToPath(new URL('./fixtures/bullmq6-hook.mjs', import.meta.url))
 let cluster: TestRedisCluster
 beforeAll(async () => {
   if (hasRedisCluster) cluster = await startRedisCluster()
@@ -114,34 +109,9 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
   if (major === '6') {
     it('the outage scenario: SuperOffice retries for 5 s, the downstream is down for 15 s: every event reaches it once', async () => {
       const client = connect()
-      const downstream = await startDownstream()
-      const inbox = createBullMQInbox({
-        connection: client,
-        prefix: '{superoffice}',
-        queueName: 'cluster-outage',
-        attempts: 100,
-        backoff: { type: 'fixed', delay: 1000 },
-        logger: false,
-      })
-      const webhooks = writingTo(downstream, { inbox })
-      const receiver = await startReceiver(webhooks)
       try {
-        await webhooks.start({ concurrency: 10 })
-        const outage = (async () => {
-          await sleep(5_000)
-          downstream.down = true
-          await sleep(15_000)
-          downstream.down = false
-        })()
-        const report = await simulateSuperOffice(receiver.url, { secret, rate: 5, events: 200 })
-        await outage
-        await until(() => downstream.received.size === 200, 90_000, 'every event downstream')
-        expect(report).toMatchObject({ events: 200, delivered: 200, discarded: 0, notSent: 0, state: 'Active' })
-        expect([...downstream.received.values()].every((n) => n === 1)).toBe(true)
+        await outageScenario({ connection: client, prefix: '{superoffice}', queueName: 'cluster-outage' })
       } finally {
-        await receiver.close()
-        await webhooks.close()
-        await downstream.close()
         client.disconnect()
       }
     }, 180_000)
@@ -203,42 +173,14 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
 
   it('a worker process killed with SIGKILL mid-job: the job is taken over once its lock expires', async () => {
     const client = connect()
-    const downstream = await startDownstream()
     const queueName = `cluster-crash-${major}`
-    const inbox = createBullMQInbox({ connection: client, prefix: '{superoffice}', queueName, logger: false })
-    const receiver = await startReceiver(createSuperOfficeWebhooks({ secret, logger: false, inbox }))
-    const env = { CLUSTER_NODES: JSON.stringify(cluster.nodes), QUEUE: queueName, DOWNSTREAM_URL: downstream.url }
-    const startWorker = (hang: boolean) => {
-      const child = spawn(process.execPath, [...(major === '6' ? ['--import', hook] : []), workerScript], {
-        env: { ...process.env, ...env, HANG: hang ? '1' : '0' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      })
-      const ready = new Promise<void>((resolve) =>
-        child.stdout.on('data', (c) => String(c).includes('ready') && resolve()),
-      )
-      return { child, ready }
-    }
-    const first = startWorker(true)
     try {
-      await first.ready
-      const event = createTestEvent('sale.sold')
-      const { body, headers } = signedPayload(event, { secret })
-      expect((await fetch(receiver.url, { method: 'POST', body, headers })).status).toBe(200)
-      await until(() => downstream.log.includes(`start:${event.EventId}`), 30_000, 'the first worker to start')
-      first.child.kill('SIGKILL')
-      const second = startWorker(false)
-      try {
-        await until(() => downstream.log.includes(`done:${event.EventId}`), 60_000, 'the second worker')
-        await sleep(500)
-        expect(downstream.log.filter((l) => l === `done:${event.EventId}`)).toHaveLength(1)
-      } finally {
-        second.child.kill('SIGTERM')
-      }
+      await crashedWorkerScenario(
+        { connection: client, prefix: '{superoffice}', queueName },
+        { CLUSTER_NODES: JSON.stringify(cluster.nodes), QUEUE: queueName },
+        major,
+      )
     } finally {
-      first.child.kill('SIGKILL')
-      await receiver.close()
-      await downstream.close()
-      await inbox.close()
       client.disconnect()
     }
   }, 120_000)

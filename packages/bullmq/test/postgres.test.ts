@@ -2,18 +2,14 @@
 // (Debian's server, initdb in a temporary folder, a free port). Runs in the BullMQ 6 pass
 // (vitest.bullmq6.config.ts); the BullMQ 5 pass checks that PostgreSQL is refused with the reason.
 
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
-import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'
 import { secret, sleep, startDownstream, startReceiver, until, writingTo } from './helpers.js'
+import { crashedWorkerScenario, outageScenario } from './scenarios.js'
 
 const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
-const workerScript = fileURLToPath(new URL('./fixtures/worker.mjs', import.meta.url))
-const hook = fileURLToPath(new URL('./fixtures/bullmq6-hook.mjs', import.meta.url))
 const post = (url: string, event: object) => {
   const { body, headers } = signedPayload(event, { secret })
   return fetch(url, { method: 'POST', body, headers })
@@ -139,44 +135,16 @@ if (major === '6')
       }
     }, 120_000)
 
-    it('a worker process killed with SIGKILL mid-job: the job is taken over by the next worker once its lock expires', async () => {
-      const downstream = await startDownstream()
-      const inbox = createBullMQInbox({ connection: pg.url, queueName: 'pg-crash', logger: false })
-      const receiver = await startReceiver(createSuperOfficeWebhooks({ secret, logger: false, inbox }))
-      const env = { REDIS_URL: pg.url, QUEUE: 'pg-crash', DOWNSTREAM_URL: downstream.url }
-      const startWorker = (hang: boolean) => {
-        const child = spawn(process.execPath, ['--import', hook, workerScript], {
-          env: { ...process.env, ...env, HANG: hang ? '1' : '0' },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        })
-        const ready = new Promise<void>((resolve) =>
-          child.stdout.on('data', (c) => String(c).includes('ready') && resolve()),
-        )
-        return { child, ready }
-      }
-      const first = startWorker(true)
-      try {
-        await first.ready
-        const event = createTestEvent('sale.sold')
-        expect((await post(receiver.url, event)).status).toBe(200)
-        await until(() => downstream.log.includes(`start:${event.EventId}`), 30_000, 'the first worker to start')
-        first.child.kill('SIGKILL')
-        const second = startWorker(false)
-        try {
-          await until(() => downstream.log.includes(`done:${event.EventId}`), 60_000, 'the second worker')
-          await sleep(500)
-          expect(downstream.log.filter((l) => l === `done:${event.EventId}`)).toHaveLength(1)
-          expect(await inbox.stats()).toMatchObject({ completed: 1, failed: 0, active: 0 })
-        } finally {
-          second.child.kill('SIGTERM')
-        }
-      } finally {
-        first.child.kill('SIGKILL')
-        await receiver.close()
-        await downstream.close()
-        await inbox.close()
-      }
-    }, 120_000)
+    it(
+      'a worker process killed with SIGKILL mid-job: the job is taken over by the next worker once its lock expires',
+      () =>
+        crashedWorkerScenario(
+          { connection: pg.url, queueName: 'pg-crash' },
+          { REDIS_URL: pg.url, QUEUE: 'pg-crash' },
+          major,
+        ),
+      120_000,
+    )
 
     it('two receivers and two workers on one database, 30% duplicates: each EventId handled once', async () => {
       const downstream = await startDownstream()
@@ -208,34 +176,9 @@ if (major === '6')
       }
     }, 120_000)
 
-    it('the outage scenario: SuperOffice retries for 5 s, the downstream is down for 15 s: every event reaches it once, the webhook stays Active', async () => {
-      const downstream = await startDownstream()
-      const inbox = createBullMQInbox({
-        connection: pg.url,
-        queueName: 'pg-outage-scenario',
-        attempts: 100,
-        backoff: { type: 'fixed', delay: 1000 },
-        logger: false,
-      })
-      const webhooks = writingTo(downstream, { inbox })
-      const receiver = await startReceiver(webhooks)
-      try {
-        await webhooks.start({ concurrency: 10 })
-        const outage = (async () => {
-          await sleep(5_000)
-          downstream.down = true
-          await sleep(15_000)
-          downstream.down = false
-        })()
-        const report = await simulateSuperOffice(receiver.url, { secret, rate: 5, events: 200 })
-        await outage
-        await until(() => downstream.received.size === 200, 90_000, 'every event downstream')
-        expect(report).toMatchObject({ events: 200, delivered: 200, discarded: 0, notSent: 0, state: 'Active' })
-        expect([...downstream.received.values()].every((n) => n === 1)).toBe(true)
-      } finally {
-        await receiver.close()
-        await webhooks.close()
-        await downstream.close()
-      }
-    }, 180_000)
+    it(
+      'the outage scenario: SuperOffice retries for 5 s, the downstream is down for 15 s: every event reaches it once, the webhook stays Active',
+      () => outageScenario({ connection: pg.url, queueName: 'pg-outage-scenario' }),
+      180_000,
+    )
   })
