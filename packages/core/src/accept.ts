@@ -39,7 +39,7 @@ export function createAccept(config: AcceptConfig) {
     const parsed = parseBody(rawBody)
     if (parsed instanceof SuperOfficeWebhookError) return fail(parsed)
     if (signature.claimedTenant) {
-      const forged = checkTenant(signature.claimedTenant(rawBody), parsed)
+      const forged = checkTenant(signature.claimedTenant(input), parsed)
       if (forged) return fail(forged)
     }
     const verdict = validator.validate(parsed)

@@ -18,7 +18,7 @@ export interface SignatureStep {
    * Resolver mode only: the tenant whose secret was chosen, for the tenant step to compare with
    * the parsed body's `ContextIdentifier`. `undefined` without a resolver.
    */
-  readonly claimedTenant: ((rawBody: RawBody) => string | undefined) | undefined
+  readonly claimedTenant: ((input: SuperOfficeWebhookInput) => string | undefined) | undefined
   /**
    * The index of the secret that matched, `undefined` when unsigned; a {@link SuperOfficeWebhookError}
    * (401 or 500) when the request is refused. A promise only when a resolver or WebCrypto needs one.
@@ -102,7 +102,11 @@ export function createSignatureStep(
 
   return {
     signed: resolver !== undefined || staticSecrets !== undefined,
-    claimedTenant: resolver ? (rawBody) => readTopLevelString(rawBody, CONTEXT_IDENTIFIER) : undefined,
+    // The resolver usually read the tenant already: the bytes are scanned once, not twice.
+    claimedTenant: resolver
+      ? (input) =>
+          tenantsRead.has(input) ? tenantsRead.get(input) : readTopLevelString(input.rawBody, CONTEXT_IDENTIFIER)
+      : undefined,
     verify(input) {
       if (!resolver && !staticSecrets) return undefined
       const header = getHeader(input.headers, 'x-superoffice-signature')
@@ -117,17 +121,15 @@ export function createSignatureStep(
   }
 }
 
+/** The tenant each request's hint read from its bytes, for the tenant step after parsing. */
+const tenantsRead = new WeakMap<SuperOfficeWebhookInput, string | undefined>()
+
 /** The resolver's hint. `tenant` is read from the raw bytes on first access only. */
 function secretHint(input: SuperOfficeWebhookInput): SuperOfficeSecretHint {
-  let tenant: string | undefined
-  let read = false
   return {
     get tenant() {
-      if (!read) {
-        read = true
-        tenant = readTopLevelString(input.rawBody, CONTEXT_IDENTIFIER)
-      }
-      return tenant
+      if (!tenantsRead.has(input)) tenantsRead.set(input, readTopLevelString(input.rawBody, CONTEXT_IDENTIFIER))
+      return tenantsRead.get(input)
     },
     url: input.url,
     header: (name) => getHeader(input.headers, name),
