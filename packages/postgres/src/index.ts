@@ -98,9 +98,10 @@ export function createPostgresDedupeStore(
       () => undefined,
       (error: unknown) => {
         // Two instances creating the table at once: PostgreSQL's IF NOT EXISTS is not atomic, and
-        // the loser reports a duplicate; the table exists either way.
+        // the loser reports a duplicate (of the table, its row type or its catalog row); the table
+        // exists either way.
         const code = (error as { code?: unknown } | null)?.code
-        if (code === '23505' || code === '42P07') return
+        if (code === '23505' || code === '42P07' || code === '42710') return
         created = undefined
         throw error
       },
