@@ -19,6 +19,11 @@ const steps = [
     ['--filter', '@superoffice-webhooks/core', 'run', 'test:zod-floor'],
   ],
   ['README and docs snippets match docs/snippets', 'node', ['scripts/snippets.mjs', '--check']],
+  [
+    "the API carriers match SuperOffice's OpenAPI files (generator re-run)",
+    'node',
+    ['packages/api/scripts/generate-entities.mjs', '--check'],
+  ],
   ["docs/events.md matches core's schemas", 'node', ['scripts/events-doc.mjs', '--check']],
   ['tarballs hold README, LICENSE and dist', 'node', ['scripts/pack-check.mjs']],
   ['built packages on Node 20', 'node', ['scripts/node20-smoke.mjs']],

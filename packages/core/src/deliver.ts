@@ -20,6 +20,8 @@ export interface DeliverConfig {
   fail(error: SuperOfficeWebhookError, event?: Delivery['event']): SuperOfficeWebhookAnswer
   /** Work started after an early answer, for `drain()`. */
   pending: Set<Promise<unknown>>
+  /** `context.fetchEntity()`: the receiver's `api`, or a rejection saying to pass one. */
+  fetchEntity(event: Delivery['event']): Promise<unknown>
 }
 
 type Answer = SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>
@@ -40,7 +42,18 @@ interface Running {
  * step returns a promise (a shared store, an async handler).
  */
 export function createDeliver(config: DeliverConfig) {
-  const { store, ttlMs, claimTtlMs, acceptOnStoreError, respondEarly, dispatcher, observer, fail, pending } = config
+  const {
+    store,
+    ttlMs,
+    claimTtlMs,
+    acceptOnStoreError,
+    respondEarly,
+    dispatcher,
+    observer,
+    fail,
+    pending,
+    fetchEntity,
+  } = config
   /** The handler failures behind a 500 answer, for the worker's dead-letter error. */
   const failuresOf = new WeakMap<SuperOfficeWebhookAnswer, HandlerFailure[]>()
 
@@ -142,6 +155,7 @@ export function createDeliver(config: DeliverConfig) {
       rawBody: delivery.rawBody,
       header: headers === undefined ? () => undefined : (headerName) => getHeader(headers, headerName),
       request: delivery.request,
+      fetchEntity: () => fetchEntity(event) as Promise<never>,
     }
     if (delivery.replay) context.replay = delivery.replay
     const running: Running = { delivery, handlers, context, key: undefined }

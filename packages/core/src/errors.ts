@@ -26,6 +26,8 @@ export type SuperOfficeWebhookErrorCode =
   | 'method_not_allowed'
   | 'request_aborted'
   | 'inbox_unavailable'
+  | 'token_missing'
+  | 'token_invalid'
 
 const statusByCode = {
   payload_too_large: 413,
@@ -45,6 +47,9 @@ const statusByCode = {
   // The client is gone and never reads it; 400 keeps it out of 5xx alarms.
   request_aborted: 400,
   inbox_unavailable: 500,
+  // The tenant status webhook: its JWT is missing, forged, expired or for another tenant.
+  token_missing: 401,
+  token_invalid: 401,
 } as const satisfies Record<SuperOfficeWebhookErrorCode, number>
 
 /** HTTP status the pipeline answers with for an error code. Never 410. */

@@ -60,6 +60,7 @@ export {
   traceSuperOfficeWebhooks,
 } from './otel.js'
 export { createSuperOfficeWebhooks } from './receiver.js'
+export { receiveRequest as receiveSuperOfficeRequest } from './request.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,
@@ -99,12 +100,16 @@ export type {
   SuperOfficeAnswerBody,
   SuperOfficeAnyEventHandler,
   SuperOfficeBodySource,
+  SuperOfficeEntities,
+  SuperOfficeEntityFetcher,
+  SuperOfficeEntityFor,
   SuperOfficeErrorHandler,
   SuperOfficeErrorInfo,
   SuperOfficeEventContext,
   SuperOfficeEventHandler,
   SuperOfficeOutcome,
   SuperOfficeOutcomeHandler,
+  SuperOfficeReceiver,
   SuperOfficeRequestInput,
   SuperOfficeWebhookAnswer,
   SuperOfficeWebhookInput,

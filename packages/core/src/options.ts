@@ -1,6 +1,7 @@
 import type { SuperOfficeDedupeStore } from './dedupe.js'
 import type { SuperOfficeInbox } from './inbox.js'
 import type { SuperOfficeSecrets } from './signature.js'
+import type { SuperOfficeEntityFetcher } from './types.js'
 
 /**
  * What a secret resolver is told before the signature is checked. Untrusted until it matches.
@@ -120,6 +121,11 @@ export interface SuperOfficeWebhooksOptions {
    * inbox drops redeliveries by job id, so `dedupe` is not used with it.
    */
   inbox?: SuperOfficeInbox
+  /**
+   * A SuperOffice API client (`createSuperOfficeApi` from `@superoffice-webhooks/api`): handlers
+   * then get `context.fetchEntity()`, the entity behind their event (`null` when it was deleted).
+   */
+  api?: SuperOfficeEntityFetcher
   /** Where log lines go. Default `console`; `false` silences the pipeline. */
   logger?: SuperOfficeLogger | false
   /**

@@ -50,6 +50,12 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
   if (!(maxBodyBytes > 0)) throw new RangeError('maxBodyBytes must be a positive number.')
   const dedupe = options.dedupe === false ? undefined : (options.dedupe ?? {})
   const inbox: SuperOfficeInbox | undefined = options.inbox
+  const api = options.api
+  if (api !== undefined && typeof api?.fetchEntity !== 'function') {
+    throw new TypeError(
+      'createSuperOfficeWebhooks: api must have fetchEntity(event) (createSuperOfficeApi from @superoffice-webhooks/api).',
+    )
+  }
   const observer = createObserver(
     options.logger === false ? undefined : (options.logger ?? console),
     options.logLevel ?? 'warn',
@@ -81,6 +87,14 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     observer,
     fail,
     pending,
+    fetchEntity: api
+      ? (event) => api.fetchEntity(event)
+      : () =>
+          Promise.reject(
+            new TypeError(
+              'context.fetchEntity() needs a SuperOffice API client: createSuperOfficeWebhooks({ api: createSuperOfficeApi(...) }) (@superoffice-webhooks/api).',
+            ),
+          ),
   })
 
   // With an inbox, the answer waits for the store only; workers run the handlers (enqueue.ts).

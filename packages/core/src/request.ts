@@ -35,9 +35,20 @@ export function readBodySource(input: SuperOfficeRequestInput, limit: number): R
   throw new SuperOfficeWebhookError('raw_body_unavailable', input.rawBodyFix ?? DEFAULT_FIX)
 }
 
-/** `webhooks.receive`: the method check, the body read, then the pipeline; every failure becomes its answer. */
+/**
+ * A request as a framework hands it over, to an answer: the method check (405), the body read with
+ * the limit (413, `Connection: close` when the rest is left unread), then `handle` on the bytes;
+ * every failure becomes its answer through `receiver.answerError`. `webhooks.receive` is this with
+ * the event pipeline; the tenant status receiver (`@superoffice-webhooks/api`) is this with its own.
+ *
+ * @example
+ * ```ts
+ * const receive = (input: SuperOfficeRequestInput) =>
+ *   receiveSuperOfficeRequest(receiver, input, (body) => receiver.handle(body), () => receiver.answerError(methodNotAllowed()))
+ * ```
+ */
 export function receiveRequest(
-  webhooks: SuperOfficeWebhooks,
+  webhooks: Pick<SuperOfficeWebhooks, 'answerError' | 'maxBodyBytes'>,
   input: SuperOfficeRequestInput,
   handle: (input: SuperOfficeWebhookInput) => SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>,
   methodNotAllowed: () => SuperOfficeWebhookAnswer,

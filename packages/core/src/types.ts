@@ -20,7 +20,53 @@ import type { RawBody } from './signature.js'
  * })
  * ```
  */
-export interface SuperOfficeEventContext {
+/**
+ * The carriers behind events, by the entity part of the event name (`sale` for `sale.sold`). Empty
+ * here; `@superoffice-webhooks/api` fills it (module augmentation) with the types generated from
+ * SuperOffice's OpenAPI files, so `context.fetchEntity()` is typed once that package is imported.
+ *
+ * @example
+ * ```ts
+ * import type { SuperOfficeEntities } from '@superoffice-webhooks/core'
+ * type Sale = SuperOfficeEntities extends { sale: infer T } ? T : unknown
+ * ```
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled by module augmentation
+export interface SuperOfficeEntities {}
+
+/**
+ * The carrier `fetchEntity` returns for a selector: `SuperOfficeEntityFor<'sale.sold'>` is the
+ * Sale; extra tables (`y_…`) give the custom object; anything else `unknown`.
+ *
+ * @example
+ * ```ts
+ * type Sale = SuperOfficeEntityFor<'sale.sold'>
+ * ```
+ */
+export type SuperOfficeEntityFor<S extends string> = S extends `${infer P}.${string}`
+  ? P extends keyof SuperOfficeEntities
+    ? SuperOfficeEntities[P]
+    : P extends `y_${string}`
+      ? 'customobject' extends keyof SuperOfficeEntities
+        ? SuperOfficeEntities['customobject' & keyof SuperOfficeEntities]
+        : unknown
+      : unknown
+  : unknown
+
+/**
+ * What the receiver's `api` option needs: `fetchEntity(event)`. `createSuperOfficeApi` from
+ * `@superoffice-webhooks/api` is one.
+ *
+ * @example
+ * ```ts
+ * const api: SuperOfficeEntityFetcher = createSuperOfficeApi({ environment: 'online', ... })
+ * ```
+ */
+export interface SuperOfficeEntityFetcher {
+  fetchEntity(event: SuperOfficeAnyEvent): Promise<unknown>
+}
+
+export interface SuperOfficeEventContext<S extends string = string> {
   /** Which family the event's schema came from. `unknown` for custom events and tolerated mismatches. */
   kind: SuperOfficeEventKind
   /** The body's `EventId` (absent only on a tolerated body that lacks it). */
@@ -39,6 +85,12 @@ export interface SuperOfficeEventContext {
   request?: unknown
   /** Set when an operator replayed this event from the inbox (`inbox.replay(...)`). */
   replay?: SuperOfficeReplay
+  /**
+   * The entity behind the event, fetched from the tenant's SuperOffice API (the receiver's `api`
+   * option): the Sale of a `sale.*` event, the Contact of a `contact.*` event… `null` when the row
+   * is gone (deleted since). Rejects with a TypeError when the receiver has no `api`.
+   */
+  fetchEntity(): Promise<SuperOfficeEntityFor<S> | null>
 }
 
 /**
@@ -53,7 +105,7 @@ export interface SuperOfficeEventContext {
  */
 export type SuperOfficeEventHandler<S extends string = string> = (
   event: SuperOfficeEventFor<S>,
-  context: SuperOfficeEventContext,
+  context: SuperOfficeEventContext<S>,
 ) => unknown
 
 /**
@@ -265,6 +317,25 @@ export interface SuperOfficeWebhooks {
 }
 
 /** A handler as the dispatcher stores it. */
+/**
+ * What an adapter needs of a receiver: the event receiver (`createSuperOfficeWebhooks`) and the
+ * tenant status receiver (`createSuperOfficeTenantStatus`) both are one, so every adapter serves
+ * both.
+ *
+ * @example
+ * ```ts
+ * const receivers: SuperOfficeReceiver[] = [webhooks, tenantStatus]
+ * ```
+ */
+export interface SuperOfficeReceiver {
+  /** A request as the framework has it, to the answer. */
+  receive(input: SuperOfficeRequestInput): Promise<SuperOfficeWebhookAnswer>
+  /** Web-standard: a `Request` in, a `Response` out. */
+  handleRequest(request: Request): Promise<Response>
+  /** Failures, for logs and the framework's error reporting. */
+  onError(handler: SuperOfficeErrorHandler): unknown
+}
+
 export type AnyHandler = (event: SuperOfficeAnyEvent, context: SuperOfficeEventContext) => unknown
 
 /**

@@ -1,6 +1,7 @@
 import {
   type SuperOfficeBodySource,
   type SuperOfficeEventSelector,
+  type SuperOfficeReceiver,
   type SuperOfficeWebhooks,
   toResponse,
 } from '@superoffice-webhooks/core'
@@ -10,7 +11,7 @@ import type { H3EventLike, SuperOfficeH3Handler, SuperOfficeH3Options } from './
 
 export type { H3EventLike, SuperOfficeH3Handler, SuperOfficeH3Options, SuperOfficeHandlerMap } from './types.js'
 
-const reporting = new WeakSet<SuperOfficeWebhooks>()
+const reporting = new WeakSet<SuperOfficeReceiver>()
 
 /**
  * An h3 handler for SuperOffice webhooks, for h3 v1 (Nuxt 4, Nitro 2) and h3 v2 (Nitro 3): the
@@ -30,15 +31,20 @@ const reporting = new WeakSet<SuperOfficeWebhooks>()
  *     'contact.*': (event) => console.log(event.Event),
  *   },
  * })
+ *
+ * // server/routes/superoffice/tenant-status.ts: the tenant status webhook (@superoffice-webhooks/api)
+ * // export default defineSuperOfficeWebhookHandler(createSuperOfficeTenantStatus({ environment: 'online' }))
  * ```
  */
 export function defineSuperOfficeWebhookHandler<const K extends SuperOfficeEventSelector>(
   options: SuperOfficeH3Options<K>,
 ): SuperOfficeH3Handler
-export function defineSuperOfficeWebhookHandler(webhooks: SuperOfficeWebhooks): SuperOfficeH3Handler
+export function defineSuperOfficeWebhookHandler<R extends SuperOfficeReceiver = SuperOfficeWebhooks>(
+  receiver: R,
+): SuperOfficeH3Handler<R>
 export function defineSuperOfficeWebhookHandler(
-  optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeWebhooks,
-): SuperOfficeH3Handler {
+  optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeReceiver,
+): SuperOfficeH3Handler<SuperOfficeReceiver> {
   const webhooks = receiverFrom(optionsOrWebhooks)
   if (!reporting.has(webhooks)) {
     reporting.add(webhooks)

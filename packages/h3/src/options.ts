@@ -1,14 +1,15 @@
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeEventHandler,
+  type SuperOfficeReceiver,
   type SuperOfficeWebhooks,
 } from '@superoffice-webhooks/core'
 import type { SuperOfficeH3Options } from './types.js'
 
 /** The receiver a handler answers with: the one given, or one built from options and handlers. */
 export function receiverFrom(
-  optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeWebhooks,
-): SuperOfficeWebhooks {
+  optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeReceiver,
+): SuperOfficeReceiver {
   return isReceiver(optionsOrWebhooks) ? optionsOrWebhooks : fromOptions(optionsOrWebhooks)
 }
 
@@ -23,6 +24,6 @@ function fromOptions(options: SuperOfficeH3Options<string>): SuperOfficeWebhooks
   return webhooks
 }
 
-function isReceiver(value: SuperOfficeH3Options<string> | SuperOfficeWebhooks): value is SuperOfficeWebhooks {
-  return typeof (value as SuperOfficeWebhooks).handle === 'function' && typeof value.on === 'function'
+function isReceiver(value: SuperOfficeH3Options<string> | SuperOfficeReceiver): value is SuperOfficeReceiver {
+  return typeof (value as SuperOfficeReceiver).receive === 'function'
 }

@@ -3,6 +3,7 @@ import type {
   SuperOfficeErrorHandler,
   SuperOfficeEventHandler,
   SuperOfficeEventSelector,
+  SuperOfficeReceiver,
   SuperOfficeWebhooks,
   SuperOfficeWebhooksOptions,
 } from '@superoffice-webhooks/core'
@@ -47,10 +48,12 @@ export interface SuperOfficeH3Options<K extends SuperOfficeEventSelector = Super
   onError?: SuperOfficeErrorHandler
 }
 
-/** An h3 event handler (v1 and v2) that answers SuperOffice webhooks. */
-export type SuperOfficeH3Handler = ((event: H3EventLike) => Promise<unknown>) & {
+/** An h3 event handler (v1 and v2) that answers SuperOffice webhooks (or tenant status notifications). */
+export type SuperOfficeH3Handler<R extends SuperOfficeReceiver = SuperOfficeWebhooks> = ((
+  event: H3EventLike,
+) => Promise<unknown>) & {
   /** The receiver behind the handler. */
-  readonly webhooks: SuperOfficeWebhooks
+  readonly webhooks: R
   /** h3 v1 recognises event handlers by this mark. */
   readonly __is_handler__: true
 }

@@ -15,10 +15,10 @@ describe('handlers in the `on` map are typed by their keys', () => {
   })
 
   it('refuses a handler typed for another event', () => {
+    // @ts-expect-error a sale.sold handler cannot take a contact event
     defineSuperOfficeWebhookHandler({
       secret: 's',
       on: {
-        // @ts-expect-error a sale.sold handler cannot take a contact event
         'sale.sold': (_event: SuperOfficeEvent<'contact.created'>) => {},
       },
     })

@@ -1,4 +1,4 @@
-import type { SuperOfficeWebhookAnswer, SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import type { SuperOfficeReceiver, SuperOfficeWebhookAnswer } from '@superoffice-webhooks/core'
 import type { Context, Middleware } from 'koa'
 
 /** Options of {@link superOfficeWebhooks}. */
@@ -25,7 +25,7 @@ export interface SuperOfficeKoaState {
 const RAW_BODY_FIX =
   'A body parser consumed the request before the SuperOffice webhook handler. Mount ' +
   'superOfficeWebhooks() before the body parser, or use one that keeps ctx.request.rawBody.'
-const routed = new WeakSet<SuperOfficeWebhooks>()
+const routed = new WeakSet<SuperOfficeReceiver>()
 
 /**
  * Koa middleware (Koa 2 and 3) that receives SuperOffice webhooks on one path and leaves every
@@ -42,9 +42,11 @@ const routed = new WeakSet<SuperOfficeWebhooks>()
  * webhooks.on('sale.sold', (event) => console.log('sold', event.PrimaryKey))
  *
  * new Koa().use(superOfficeWebhooks(webhooks, { path: '/webhooks/superoffice' })).listen(3000)
+ * // The tenant status webhook (createSuperOfficeTenantStatus, @superoffice-webhooks/api) the same way:
+ * // app.use(superOfficeWebhooks(tenantStatus, { path: '/superoffice/tenant-status' }))
  * ```
  */
-export function superOfficeWebhooks(webhooks: SuperOfficeWebhooks, options: SuperOfficeKoaOptions = {}): Middleware {
+export function superOfficeWebhooks(webhooks: SuperOfficeReceiver, options: SuperOfficeKoaOptions = {}): Middleware {
   const path = options.path ?? '/webhooks/superoffice'
   const handler = superOfficeWebhookHandler(webhooks)
   // req.url equal to the path (no query string) needs no URL parse; anything else asks ctx.path.
@@ -65,7 +67,7 @@ export function superOfficeWebhooks(webhooks: SuperOfficeWebhooks, options: Supe
  * app.use(router.routes())
  * ```
  */
-export function superOfficeWebhookHandler(webhooks: SuperOfficeWebhooks): Middleware {
+export function superOfficeWebhookHandler(webhooks: SuperOfficeReceiver): Middleware {
   if (!routed.has(webhooks)) {
     routed.add(webhooks)
     // Failures after an early answer (respond: 'after-claim') reach the app's error listeners too.

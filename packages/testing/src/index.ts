@@ -1,5 +1,13 @@
 export { createTestEvent, newEventId, superOfficeTimestamp, type TestEvent, type TestEventOverrides } from './events.js'
 export {
+  SUPEROFFICE_CHANGE_TYPES,
+  type SuperOfficeOnline,
+  type SuperOfficeOnlineCall,
+  type SuperOfficeOnlineOptions,
+  type SuperOfficeOnlineTenant,
+  startSuperOfficeOnline,
+} from './online.js'
+export {
   NETSERVER_USER_AGENT,
   type SignedPayload,
   type SignedRequestOptions,

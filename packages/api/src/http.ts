@@ -1,0 +1,228 @@
+/**
+ * An answer from SuperOffice that was not a success, with what SuperOffice said. Never holds a
+ * ticket, an access token, the application token or a webhook secret.
+ *
+ * @example
+ * ```ts
+ * try { await api.request('Cust12345', 'GET', '/Sale/12') } catch (error) {
+ *   if (error instanceof SuperOfficeApiError) console.error(error.status, error.superOfficeMessage)
+ * }
+ * ```
+ */
+export class SuperOfficeApiError extends Error {
+  override readonly name = 'SuperOfficeApiError'
+  constructor(
+    /** The HTTP status (0 when SuperOffice could not be reached or the answer was unusable before a status). */
+    readonly status: number,
+    /** `GET /api/v1/Sale/12`: the method and path, without query secrets. */
+    readonly request: string,
+    /** SuperOffice's own message (its `Error`, `Message` or text body), or what went wrong. */
+    readonly superOfficeMessage: string,
+  ) {
+    super(`${request} failed${status ? ` with ${status}` : ''}: ${superOfficeMessage}`)
+  }
+}
+
+/** How the HTTP layer behaves; every field has a default. */
+export interface HttpLimits {
+  /** A `fetch` of your own (proxies, tests). Default the global one. */
+  fetch?: typeof fetch
+  /** Per-request timeout, to the last byte of the answer. Default 30 s. */
+  timeoutMs?: number
+  /** The largest answer read; a larger one fails the call without being read further. Default 4 MiB. */
+  maxResponseBytes?: number
+  /** Retries of a 429, 503, other 5xx or a network failure. Default 3. */
+  retries?: number
+  /** First retry delay, doubled each time (a `Retry-After` header wins). Default 500 ms. */
+  retryDelayMs?: number
+  /** The longest `Retry-After` waited for; a longer one fails the call at once, naming the value. Default 60 s. */
+  maxRetryAfterMs?: number
+}
+
+/** One exchange's result: the status, headers and the (bounded) body text. */
+export interface Exchange {
+  status: number
+  headers: Headers
+  text: string
+}
+
+/** Remembers every credential the client handled, and removes them from any text it reports. */
+export class Redactor {
+  private readonly secrets = new Set<string>()
+  remember(value: unknown): void {
+    if (typeof value === 'string' && value.length >= 4) this.secrets.add(value)
+  }
+  redact(text: string): string {
+    let out = text
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted]')
+    // Control characters from a server's text would reach terminals and log lines raw.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+    return out.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?')
+  }
+}
+
+const MAX_REDIRECTS = 5
+
+/** Resolved limits. */
+export function limitsOf(limits: HttpLimits = {}) {
+  return {
+    fetch: limits.fetch ?? ((input: string | URL | Request, init?: RequestInit) => fetch(input, init)),
+    timeoutMs: limits.timeoutMs ?? 30_000,
+    maxResponseBytes: limits.maxResponseBytes ?? 4 * 1024 * 1024,
+    retries: limits.retries ?? 3,
+    retryDelayMs: limits.retryDelayMs ?? 500,
+    maxRetryAfterMs: limits.maxRetryAfterMs ?? 60_000,
+  }
+}
+
+export type Limits = ReturnType<typeof limitsOf>
+
+/**
+ * One request and its whole answer: redirects followed only within `url`'s origin (a redirect
+ * elsewhere would carry the credentials to another host, so it fails the call, naming where it
+ * pointed), the timeout covering the body, and the body bounded. Network failures and timeouts are
+ * `SuperOfficeApiError`s with status 0 and `retryable` set.
+ */
+export async function exchange(limits: Limits, label: string, url: string, init: RequestInit): Promise<Exchange> {
+  const signal = AbortSignal.timeout(limits.timeoutMs)
+  const origin = new URL(url).origin
+  let current = url
+  let request: RequestInit = { ...init, redirect: 'manual', signal }
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await limits.fetch(current, request)
+      if (response.status >= 300 && response.status < 400 && response.status !== 304) {
+        const location = response.headers.get('location')
+        await response.body?.cancel().catch(() => {})
+        if (location) {
+          const target = new URL(location, current)
+          if (target.origin !== origin) {
+            throw new SuperOfficeApiError(
+              response.status,
+              label,
+              `redirected to another origin (${target.origin}); not followed, so no credential leaves ${origin}`,
+            )
+          }
+          if (hop >= MAX_REDIRECTS) throw new SuperOfficeApiError(response.status, label, 'too many redirects')
+          // 303 (and, as browsers do, 301/302 of a POST) continue as a GET without the body.
+          if (
+            response.status === 303 ||
+            ((response.status === 301 || response.status === 302) && request.method !== 'GET')
+          ) {
+            const { body: _body, ...rest } = request
+            request = { ...rest, method: 'GET' }
+          }
+          current = target.href
+          continue
+        }
+        return { status: response.status, headers: response.headers, text: '' }
+      }
+      const text = await readBounded(response, limits.maxResponseBytes, label)
+      return { status: response.status, headers: response.headers, text }
+    }
+  } catch (error) {
+    if (error instanceof SuperOfficeApiError) throw error
+    const reason = signal.aborted
+      ? `no complete answer within ${limits.timeoutMs} ms`
+      : `SuperOffice could not be reached (${(error as Error).message})`
+    throw Object.assign(new SuperOfficeApiError(0, label, reason), { retryable: true })
+  }
+}
+
+/** Whether an error from {@link exchange} is a network failure worth another try. */
+export function isRetryable(error: unknown): boolean {
+  return (error as { retryable?: unknown } | null)?.retryable === true
+}
+
+/**
+ * How long to wait before retrying a throttled or failed answer (429, 5xx): its `Retry-After`, or
+ * exponential backoff. Throws when SuperOffice asks for longer than `maxRetryAfterMs`.
+ */
+export function retryWait(limits: Limits, answer: Exchange | undefined, attempt: number, label: string): number {
+  const after = answer ? retryAfterMs(answer.headers.get('retry-after')) : undefined
+  if (after !== undefined && after > limits.maxRetryAfterMs && answer) {
+    throw new SuperOfficeApiError(
+      answer.status,
+      label,
+      `throttled: SuperOffice asks to retry after ${Math.round(after / 1000)} s, more than the ${Math.round(limits.maxRetryAfterMs / 1000)} s this client waits (maxRetryAfterMs)`,
+    )
+  }
+  return after ?? limits.retryDelayMs * 2 ** attempt
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The body as text, refusing more than `limit` bytes without reading them. */
+async function readBounded(response: Response, limit: number, label: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length'))
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new SuperOfficeApiError(response.status, label, `the answer is larger than ${limit} bytes (maxResponseBytes)`)
+  }
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new SuperOfficeApiError(
+        response.status,
+        label,
+        `the answer is larger than ${limit} bytes (maxResponseBytes)`,
+      )
+    }
+    chunks.push(value)
+  }
+  const out = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    out.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return new TextDecoder().decode(out)
+}
+
+/** `Retry-After` in milliseconds: seconds or an HTTP date; `undefined` when absent or unreadable. */
+export function retryAfterMs(header: string | null): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds)) return seconds > 0 ? seconds * 1000 : undefined
+  const date = Date.parse(header)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - Date.now())
+}
+
+/** JSON from an answer, or a clear error naming what came instead. */
+export function jsonOf(answer: Exchange, label: string): unknown {
+  if (!answer.text) return null
+  try {
+    return JSON.parse(answer.text)
+  } catch {
+    const type = answer.headers.get('content-type')?.split(';')[0] || 'no content type'
+    throw new SuperOfficeApiError(answer.status, label, `the answer is not JSON (${type}): ${snippet(answer.text)}`)
+  }
+}
+
+function snippet(text: string): string {
+  const trimmed = text.trim()
+  return trimmed.length > 120 ? `${trimmed.slice(0, 120)}…` : trimmed
+}
+
+/** SuperOffice's message from an error body: its `Error`, `Message` or `ErrorMessage` field, or the text itself. */
+export function messageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as unknown
+    if (typeof body === 'string') return body
+    if (body && typeof body === 'object') {
+      const record = body as Record<string, unknown>
+      for (const key of ['Error', 'Message', 'ErrorMessage', 'message', 'error']) {
+        if (typeof record[key] === 'string' && record[key]) return record[key] as string
+      }
+    }
+  } catch {}
+  return text.trim().slice(0, 500) || '(no message)'
+}

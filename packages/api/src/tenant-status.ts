@@ -1,0 +1,313 @@
+import {
+  methodNotAllowed,
+  receiveSuperOfficeRequest,
+  type SuperOfficeErrorHandler,
+  type SuperOfficeReceiver,
+  type SuperOfficeRequestInput,
+  type SuperOfficeWebhookAnswer,
+  SuperOfficeWebhookError,
+  type SuperOfficeWebhookInput,
+  toResponse,
+} from '@superoffice-webhooks/core'
+import type { JWTPayload } from 'jose'
+import * as z from 'zod'
+import type { SuperOfficeApi } from './api.js'
+import { resolveEnvironment, type SuperOfficeEnvironment } from './environment.js'
+import { type HttpLimits, limitsOf } from './http.js'
+import { createJwtVerifier, TENANT_CLAIM } from './ticket.js'
+
+/** SuperOffice's tenant status change types, by name (`ChangeType` numbers 0-5). */
+export const superOfficeTenantChangeTypes = {
+  Upgrade: 0,
+  BackupRestored: 1,
+  Suspend: 2,
+  Resume: 3,
+  Delete: 4,
+  Move: 5,
+} as const
+
+/**
+ * A tenant status change by name.
+ *
+ * @example
+ * ```ts
+ * const change: SuperOfficeTenantChange = 'Move'
+ * ```
+ */
+export type SuperOfficeTenantChange = keyof typeof superOfficeTenantChangeTypes
+type ChangeNumber = (typeof superOfficeTenantChangeTypes)[SuperOfficeTenantChange]
+type NameOf<N> = {
+  [K in SuperOfficeTenantChange]: (typeof superOfficeTenantChangeTypes)[K] extends N ? K : never
+}[SuperOfficeTenantChange]
+
+/**
+ * What `on(...)` takes: a change by name (`'Move'`) or number (`5`), or `'*'` for every
+ * notification (including change types SuperOffice adds later).
+ *
+ * @example
+ * ```ts
+ * const selectors: SuperOfficeTenantChangeSelector[] = ['Move', 5, '*']
+ * ```
+ */
+export type SuperOfficeTenantChangeSelector = SuperOfficeTenantChange | ChangeNumber | '*'
+
+/**
+ * A verified tenant status notification (SuperOffice's "customer state change" webhook).
+ *
+ * @example
+ * ```ts
+ * status.on('Upgrade', (n) => console.log(n.ContextIdentifier, 'now runs', n.VersionName))
+ * ```
+ */
+export interface SuperOfficeTenantStatusNotification<
+  C extends SuperOfficeTenantChange | 'Unknown' = SuperOfficeTenantChange | 'Unknown',
+> {
+  /** The change's number, as SuperOffice sends it. */
+  ChangeType: C extends SuperOfficeTenantChange ? (typeof superOfficeTenantChangeTypes)[C] : number
+  /** The change's name (`Unknown` for a number this version does not know). */
+  ChangeName: C
+  /** The tenant, equal to the token's tenant claim. */
+  ContextIdentifier: string
+  VersionName?: string | undefined
+  FileVersion?: string | undefined
+  /** The JWT SuperOffice signed the notification with (verified). */
+  Token: string
+  /** On a Move: the tenant's new public host (`sod3.superoffice.com`). */
+  PublicEndpoint: C extends 'Move' ? string | undefined : string | undefined
+  /** The verified token's claims. */
+  claims: JWTPayload
+}
+
+type NotificationFor<S> = S extends '*'
+  ? SuperOfficeTenantStatusNotification
+  : S extends SuperOfficeTenantChange
+    ? SuperOfficeTenantStatusNotification<S>
+    : S extends ChangeNumber
+      ? SuperOfficeTenantStatusNotification<NameOf<S>>
+      : never
+
+/**
+ * A handler for tenant status notifications; its notification is typed by the selector.
+ *
+ * @example
+ * ```ts
+ * const onMove: SuperOfficeTenantStatusHandler<'Move'> = (n) => console.log('moved to', n.PublicEndpoint)
+ * ```
+ */
+export type SuperOfficeTenantStatusHandler<S extends SuperOfficeTenantChangeSelector = '*'> = (
+  notification: NotificationFor<S>,
+  context: { request?: unknown },
+) => unknown
+
+/**
+ * Options of {@link createSuperOfficeTenantStatus}.
+ *
+ * @example
+ * ```ts
+ * const options: SuperOfficeTenantStatusOptions = { environment: 'online', api }
+ * ```
+ */
+export interface SuperOfficeTenantStatusOptions extends Pick<HttpLimits, 'fetch' | 'timeoutMs'> {
+  /** Whose JWTs are accepted: `'sod'`, `'stage'`, `'online'` or `{ authority }`. */
+  environment: SuperOfficeEnvironment
+  /** API clients whose endpoint cache a Move refreshes (the tenant's next call asks the state API). */
+  api?: Pick<SuperOfficeApi, 'forgetEndpoint'> | Pick<SuperOfficeApi, 'forgetEndpoint'>[]
+  /** Largest body accepted (413 above it). Default 64 KiB: a notification is a few hundred bytes. */
+  maxBodyBytes?: number
+  /** Where refusals and failed handlers are logged. Default `console`; `false` for none. */
+  logger?: Pick<Console, 'warn' | 'error'> | false
+}
+
+/**
+ * The tenant status receiver: the same request shape as the event receiver, so every adapter
+ * (Koa, h3, Nest, Nuxt, `handleRequest` for web servers) serves it on a second route.
+ *
+ * @example
+ * ```ts
+ * app.use(superOfficeWebhooks(tenantStatus, { path: '/superoffice/tenant-status' }))
+ * ```
+ */
+export interface SuperOfficeTenantStatus extends SuperOfficeReceiver {
+  /** Adds a handler for a change (`'Move'`, `5`) or every change (`'*'`). */
+  on<const S extends SuperOfficeTenantChangeSelector>(
+    change: S,
+    handler: SuperOfficeTenantStatusHandler<S>,
+  ): SuperOfficeTenantStatus
+  /** Bytes and headers in, answer out: 200 once handled, 401 for a missing or invalid token, 400 for a body that is not a notification, 500 when a handler failed. Never 410. */
+  handle(input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer>
+  onError(handler: SuperOfficeErrorHandler): SuperOfficeTenantStatus
+  /** The answer for an error (any thrown value becomes a 500). */
+  answerError(error: unknown): SuperOfficeWebhookAnswer
+  readonly maxBodyBytes: number
+}
+
+const notificationSchema = z.looseObject({
+  ChangeType: z.number().int().nonnegative(),
+  ContextIdentifier: z.string().min(1).max(64),
+  VersionName: z.string().nullish(),
+  FileVersion: z.string().nullish(),
+  Token: z.string().nullish(),
+  PublicEndpoint: z.string().nullish(),
+})
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8' })
+const NAMES = Object.fromEntries(Object.entries(superOfficeTenantChangeTypes).map(([name, n]) => [n, name])) as Record<
+  number,
+  SuperOfficeTenantChange
+>
+
+/**
+ * Creates the receiver for SuperOffice's tenant status webhook ("customer state change": Upgrade,
+ * BackupRestored, Suspend, Resume, Delete, Move). Each notification's `Token` is checked against
+ * the environment's published keys (RS256, issuer, expiry) and must name the body's tenant; a Move
+ * makes the given API clients look the tenant's endpoint up again.
+ *
+ * @example
+ * ```ts
+ * import { createSuperOfficeApi, createSuperOfficeTenantStatus } from '@superoffice-webhooks/api'
+ *
+ * const api = createSuperOfficeApi({ environment: 'online', ... })
+ * const tenantStatus = createSuperOfficeTenantStatus({ environment: 'online', api })
+ * tenantStatus.on('Delete', (n) => tenants.forget(n.ContextIdentifier))
+ * tenantStatus.on('Move', (n) => console.log(n.ContextIdentifier, 'moved to', n.PublicEndpoint))
+ *
+ * // Any web server: export default { fetch: (request) => tenantStatus.handleRequest(request) }
+ * ```
+ */
+export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOptions): SuperOfficeTenantStatus {
+  const environment = resolveEnvironment(options.environment)
+  const verify = createJwtVerifier(environment, limitsOf(options))
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
+  const apis = options.api === undefined ? [] : Array.isArray(options.api) ? options.api : [options.api]
+  const logger = options.logger === false ? undefined : (options.logger ?? console)
+  const handlers = new Map<string, ((n: SuperOfficeTenantStatusNotification, c: { request?: unknown }) => unknown)[]>()
+  const errorHandlers: SuperOfficeErrorHandler[] = []
+
+  const fail = (error: SuperOfficeWebhookError, request?: unknown): SuperOfficeWebhookAnswer => {
+    const info = { status: error.status, request }
+    if (errorHandlers.length === 0) {
+      const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
+      logger?.[error.status >= 500 ? 'error' : 'warn'](
+        `superoffice tenant-status ${error.code} ${error.status}${cause}`,
+      )
+    }
+    for (const handler of errorHandlers) {
+      try {
+        handler(error, info)
+      } catch {}
+    }
+    return {
+      status: error.status,
+      headers: error.status === 405 ? { ...JSON_HEADERS, allow: 'POST' } : JSON_HEADERS,
+      body: { ok: false, error: error.code, message: error.message },
+      error,
+    }
+  }
+
+  const handle = async (input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer> => {
+    const { rawBody, request } = input
+    const bytes = typeof rawBody === 'string' ? Buffer.byteLength(rawBody) : rawBody.byteLength
+    if (bytes > maxBodyBytes) {
+      return fail(
+        new SuperOfficeWebhookError('payload_too_large', 'The body is larger than this receiver accepts.'),
+        request,
+      )
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(typeof rawBody === 'string' ? rawBody : new TextDecoder().decode(rawBody))
+    } catch {
+      return fail(new SuperOfficeWebhookError('invalid_json', 'The body is not valid JSON.'), request)
+    }
+    const parsed = notificationSchema.safeParse(json)
+    if (!parsed.success) {
+      return fail(
+        new SuperOfficeWebhookError('invalid_envelope', 'The body is not a SuperOffice tenant status notification.'),
+        request,
+      )
+    }
+    const body = parsed.data
+    if (!body.Token) {
+      return fail(new SuperOfficeWebhookError('token_missing', 'The notification has no Token.'), request)
+    }
+    let claims: JWTPayload
+    try {
+      claims = await verify(body.Token, { requireExpiry: true })
+      if (claims[TENANT_CLAIM] !== body.ContextIdentifier) {
+        throw new Error(
+          `the token is for tenant ${String(claims[TENANT_CLAIM])}, the body for ${body.ContextIdentifier}`,
+        )
+      }
+    } catch (cause) {
+      return fail(
+        new SuperOfficeWebhookError('token_invalid', 'The notification Token is not valid.', { cause }),
+        request,
+      )
+    }
+    const name = NAMES[body.ChangeType] ?? 'Unknown'
+    const notification: SuperOfficeTenantStatusNotification = {
+      ...body,
+      ChangeName: name,
+      ContextIdentifier: body.ContextIdentifier,
+      VersionName: body.VersionName ?? undefined,
+      FileVersion: body.FileVersion ?? undefined,
+      PublicEndpoint: body.PublicEndpoint ?? undefined,
+      Token: body.Token,
+      claims,
+    } as SuperOfficeTenantStatusNotification
+    // Before the handlers: a Move's next API call, even from a handler, asks the state API again.
+    if (name === 'Move') for (const api of apis) api.forgetEndpoint(body.ContextIdentifier)
+    const selected = [...(handlers.get(name) ?? []), ...(handlers.get('*') ?? [])]
+    const results = await Promise.allSettled(selected.map(async (handler) => handler(notification, { request })))
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failed) {
+      return fail(
+        new SuperOfficeWebhookError('handler_failed', 'A handler failed; SuperOffice may retry.', {
+          cause: failed.reason,
+        }),
+        request,
+      )
+    }
+    return { status: 200, headers: JSON_HEADERS, body: { ok: true } }
+  }
+
+  const receiver: SuperOfficeTenantStatus = {
+    maxBodyBytes,
+    on(change, handler) {
+      const key: string | undefined = typeof change === 'number' ? NAMES[change] : change
+      if (key === undefined || (key !== '*' && !(key in superOfficeTenantChangeTypes))) {
+        throw new TypeError(
+          `on(): '${String(change)}' is not a tenant status change (${Object.keys(superOfficeTenantChangeTypes).join(', ')}, 0-5 or '*').`,
+        )
+      }
+      if (typeof handler !== 'function') throw new TypeError('on(): the handler must be a function.')
+      const list = handlers.get(key) ?? []
+      list.push(handler as never)
+      handlers.set(key, list)
+      return receiver
+    },
+    onError(handler) {
+      errorHandlers.push(handler)
+      return receiver
+    },
+    handle: (input) => handle(input).catch((error: unknown) => receiver.answerError(error)),
+    answerError: (error) =>
+      fail(
+        error instanceof SuperOfficeWebhookError
+          ? error
+          : new SuperOfficeWebhookError('handler_failed', 'The notification could not be processed.', { cause: error }),
+      ),
+    receive: (input: SuperOfficeRequestInput) =>
+      receiveSuperOfficeRequest(
+        receiver,
+        input,
+        (body) => receiver.handle(body),
+        () => fail(methodNotAllowed()),
+      ),
+    async handleRequest(request) {
+      const { method, headers, url } = request
+      return toResponse(await receiver.receive({ method, headers, url, body: { web: request }, request }))
+    },
+  }
+  return receiver
+}
