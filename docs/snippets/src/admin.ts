@@ -1,10 +1,18 @@
 // #region readme
+import { readFileSync } from 'node:fs'
 import { createSuperOfficeWebhookClient, ensureWebhook, watchWebhooks } from '@superoffice-webhooks/admin'
+import { createSuperOfficeApi } from '@superoffice-webhooks/api'
 
-const client = createSuperOfficeWebhookClient({
-  baseUrl: process.env.SUPEROFFICE_API_URL!, // the tenant's API base: https://<host>/<tenant>
-  accessToken: process.env.SUPEROFFICE_ACCESS_TOKEN!, // or getAccessToken: () => tokens.current()
+// SuperOffice Online: the tenant's current host comes from SuperOffice's state API, and the calls
+// carry a system-user ticket (see docs/online.md for the app token, key and system user token).
+const api = createSuperOfficeApi({
+  environment: 'online',
+  applicationToken: process.env.SUPEROFFICE_APP_TOKEN!,
+  privateKey: readFileSync(process.env.SUPEROFFICE_PRIVATE_KEY_FILE!, 'utf8'),
+  systemUserToken: process.env.SUPEROFFICE_SYSTEM_USER_TOKEN!,
 })
+const client = createSuperOfficeWebhookClient({ api, tenant: 'Cust12345' })
+// On-premise instead: createSuperOfficeWebhookClient({ baseUrl: 'https://crm.example.com/SuperOffice', accessToken })
 
 // At deployment or start-up: create the webhook, or update it when it differs. SuperOffice posts a
 // signed `test` event to the target first, so the receiver must already be up.
@@ -13,6 +21,9 @@ const { action, webhook } = await ensureWebhook(client, {
   targetUrl: process.env.PUBLIC_WEBHOOK_URL!, // https://crm-sync.example.com/webhooks/superoffice
   events: ['sale.sold', 'contact.changed'],
   secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!,
+  description: 'Won sales and changed contacts to the ERP',
+  // Who SuperOffice tells when deliveries fail, before and besides this watchdog.
+  notify: { via: 'Email', when: 'FirstFailure', emails: ['ops@example.com'] },
 })
 console.log(action, webhook.WebhookId) // 'created' | 'updated' | 'unchanged'
 

@@ -1,8 +1,10 @@
+export { SuperOfficeApiError } from '@superoffice-webhooks/api'
 export {
   createSuperOfficeWebhookClient,
-  SuperOfficeApiError,
   type SuperOfficeWebhook,
   type SuperOfficeWebhookClient,
+  type SuperOfficeWebhookClientDirectOptions,
+  type SuperOfficeWebhookClientOnlineOptions,
   type SuperOfficeWebhookClientOptions,
   type SuperOfficeWebhookFilter,
   type SuperOfficeWebhookInput,

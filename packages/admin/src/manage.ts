@@ -23,6 +23,19 @@ export interface EnsureWebhookOptions {
   headers?: Record<string, string>
   /** Custom properties injected into every body. */
   properties?: Record<string, unknown>
+  /** What the webhook is for, shown to the tenant's administrators in SuperOffice. */
+  description?: string
+  /**
+   * Who SuperOffice tells when deliveries fail: `via` `'Email'` or `'InApp'`, `when`
+   * `'FirstFailure'` or `'Disabling'` (stopped after nine failures), to `emails` and/or
+   * `associates` (associate ids).
+   */
+  notify?: {
+    via: 'Email' | 'InApp'
+    when: 'FirstFailure' | 'Disabling'
+    emails?: string[]
+    associates?: number[]
+  }
 }
 
 /**
@@ -40,6 +53,8 @@ export interface EnsureWebhookResult {
 
 const sameSet = (a: readonly string[] | null | undefined, b: readonly string[]) =>
   (a ?? []).length === b.length && [...(a ?? [])].sort().join('\n') === [...b].sort().join('\n')
+const asList = (value: string | string[] | null | undefined) =>
+  Array.isArray(value) ? value : value ? value.split(/[;,]\s*/) : []
 const sameRecord = (a: Record<string, unknown> | null | undefined, b: Record<string, unknown> | undefined) =>
   JSON.stringify(Object.entries(a ?? {}).sort()) === JSON.stringify(Object.entries(b ?? {}).sort())
 
@@ -74,6 +89,15 @@ export async function ensureWebhook(
     Type: 'webhook',
     ...(options.headers ? { Headers: options.headers } : {}),
     ...(options.properties ? { Properties: options.properties } : {}),
+    ...(options.description !== undefined ? { Description: options.description } : {}),
+    ...(options.notify
+      ? {
+          NotifyVia: options.notify.via,
+          NotifyWhen: options.notify.when,
+          ErrorEmails: options.notify.emails ?? [],
+          ErrorAssociates: (options.notify.associates ?? []).map((Id) => ({ Id })),
+        }
+      : {}),
   }
   // nameFilter narrows on SuperOffice's side; the exact match is checked here.
   const existing = (await client.list({ nameFilter: options.name })).find((w) => w.Name === options.name)
@@ -84,7 +108,16 @@ export async function ensureWebhook(
     (existing.Secret === undefined || existing.Secret === options.secret) &&
     existing.State === 'Active' &&
     (options.headers === undefined || sameRecord(existing.Headers, options.headers)) &&
-    (options.properties === undefined || sameRecord(existing.Properties, options.properties))
+    (options.properties === undefined || sameRecord(existing.Properties, options.properties)) &&
+    (options.description === undefined || existing.Description === options.description) &&
+    (options.notify === undefined ||
+      (existing.NotifyVia === options.notify.via &&
+        existing.NotifyWhen === options.notify.when &&
+        sameSet(asList(existing.ErrorEmails), options.notify.emails ?? []) &&
+        sameSet(
+          (existing.ErrorAssociates ?? []).map((a) => String((a as { Id?: unknown } | null)?.Id)),
+          (options.notify.associates ?? []).map(String),
+        )))
   if (unchanged) return { action: 'unchanged', webhook: existing }
   return { action: 'updated', webhook: await client.update(existing.WebhookId, { ...existing, ...wanted }) }
 }
@@ -127,6 +160,11 @@ export interface WatchWebhooksOptions {
   restart?: boolean
   /** Which webhooks to watch. Default all. */
   filter?: { nameFilter?: string; eventFilter?: string }
+  /**
+   * Also watch CRMScript webhooks (`Type: 'crmscript'`, run inside SuperOffice, not posted to a
+   * receiver). Default false: only HTTP webhooks, which this toolkit's receivers answer.
+   */
+  includeCrmScripts?: boolean
   /** Told about every change (and whether it was restarted). */
   onStateChange?: (change: WebhookStateChange) => unknown
   /**
@@ -201,6 +239,7 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
   const checkOnce = async (): Promise<WebhookStateChange[]> => {
     const changes: WebhookStateChange[] = []
     for (const webhook of await client.list(options.filter ?? {})) {
+      if (!options.includeCrmScripts && webhook.Type?.toLowerCase() === 'crmscript') continue
       const before = seen.get(webhook.WebhookId)
       const errors = webhook.ConsecutiveErrors ?? undefined
       const stateChanged = before?.state !== webhook.State && (before !== undefined || webhook.State !== 'Active')

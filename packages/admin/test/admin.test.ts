@@ -141,9 +141,66 @@ describe('ensureWebhook', () => {
       await target.close()
     }
   })
+
+  it('sets the description and who SuperOffice notifies of failures; a change there is an update', async () => {
+    const target = await receiver()
+    try {
+      const spec = {
+        name: 'notified',
+        targetUrl: target.url,
+        events: ['sale.sold'],
+        secret,
+        description: 'Syncs won sales to the ERP',
+        notify: { via: 'Email' as const, when: 'Disabling' as const, emails: ['ops@example.com'], associates: [5] },
+      }
+      const { webhook } = await ensureWebhook(client, spec)
+      expect(webhook).toMatchObject({
+        Description: 'Syncs won sales to the ERP',
+        NotifyVia: 'Email',
+        NotifyWhen: 'Disabling',
+        ErrorEmails: ['ops@example.com'],
+        ErrorAssociates: [{ Id: 5 }],
+      })
+      expect((await ensureWebhook(client, spec)).action).toBe('unchanged')
+      const changed = await ensureWebhook(client, {
+        ...spec,
+        notify: { ...spec.notify, when: 'FirstFailure' as const },
+      })
+      expect(changed.action).toBe('updated')
+      expect(changed.webhook.NotifyWhen).toBe('FirstFailure')
+    } finally {
+      await target.close()
+    }
+  })
 })
 
 describe('watchWebhooks', () => {
+  it('skips CRMScript webhooks unless asked to include them', async () => {
+    const script = await client.create({
+      Name: 'script',
+      Events: ['sale.sold'],
+      TargetUrl: 'https://script.invalid/1',
+      Type: 'crmscript',
+      State: 'TooManyErrors',
+    })
+    const watched: string[] = []
+    const skipping = watchWebhooks(client, {
+      intervalMs: 60_000,
+      onStateChange: (c) => void watched.push(c.webhook.Name ?? ''),
+    })
+    await skipping.check()
+    skipping.stop()
+    expect(watched).toEqual([])
+    const including = watchWebhooks(client, {
+      intervalMs: 60_000,
+      includeCrmScripts: true,
+      onStateChange: (c) => void watched.push(c.webhook.Name ?? ''),
+    })
+    await including.check()
+    including.stop()
+    expect(watched).toEqual([script.Name])
+  })
+
   it('notices TooManyErrors after nine failed deliveries, reports LastError, and restarts the webhook', async () => {
     const target = await receiver()
     try {

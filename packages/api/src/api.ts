@@ -51,8 +51,13 @@ export interface SuperOfficeApiOptions extends HttpLimits {
    * string for a single tenant, or a function per tenant.
    */
   systemUserToken?: string | ((tenant: string) => string | Promise<string>)
-  /** Instead of a system user: an OAuth access token per tenant (sent as `Bearer`). */
+  /**
+   * Instead of a system user: an OAuth access token (sent as `Bearer`). A function is asked before
+   * every request (it keeps its own cache), so a token that expires is replaced without a 401.
+   */
   accessToken?: string | ((tenant: string) => string | Promise<string>)
+  /** How an `accessToken` is sent: `Bearer` (default) or `SOTicket` (a ticket the app holds itself). */
+  accessTokenScheme?: 'Bearer' | 'SOTicket'
   /** Called once when an access token is refused (401); the new token is used for the retry. */
   refreshAccessToken?: (tenant: string) => string | Promise<string>
   /** Requests in flight per tenant; more wait their turn. Default 4. */
@@ -74,6 +79,8 @@ export interface SuperOfficeRequestOptions {
   query?: Record<string, string | number | boolean>
   /** Resolve with `null` on 404 instead of throwing (a deleted row). */
   nullOn404?: boolean
+  /** Values to keep out of every error text (a webhook secret in the body…). */
+  redact?: (string | null | undefined)[]
 }
 
 /**
@@ -174,6 +181,13 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
   const accessTokens = new Map<string, string>()
   const credential = async (tenant: string, renew: boolean): Promise<string> => {
     if (!systemUser) {
+      const scheme = options.accessTokenScheme ?? 'Bearer'
+      if (!renew && typeof options.accessToken === 'function' && !accessTokens.has(tenant)) {
+        const token = await options.accessToken(tenant)
+        if (typeof token !== 'string' || token === '') throw new TypeError(`accessToken gave no token for ${tenant}.`)
+        redactor.remember(token)
+        return `${scheme} ${token}`
+      }
       let token = renew ? undefined : accessTokens.get(tenant)
       if (token === undefined) {
         token =
@@ -186,7 +200,7 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
         redactor.remember(token)
         accessTokens.set(tenant, token)
       }
-      return `Bearer ${token}`
+      return `${scheme} ${token}`
     }
     const cached = tickets.get(tenant)
     if (!renew && cached && cached.renewAt > Date.now()) return `SOTicket ${cached.ticket}`
@@ -253,6 +267,7 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
       ? `?${new URLSearchParams(Object.entries(requestOptions.query).map(([k, v]): [string, string] => [k, String(v)]))}`
       : ''
     const label = `${method} /api/v1${path}`
+    for (const value of requestOptions.redact ?? []) redactor.remember(value)
     const release = await acquire(tenant)
     try {
       let moved = 0

@@ -19,6 +19,9 @@ Usage:
                             [--limit N] [--json]
   superoffice-webhooks inbox replay [--redis URL] [--id ID ...] [--since ISO] [--until ISO]
                             [--event NAME ...] [--state completed|failed] [--json]
+  superoffice-webhooks webhooks <action> --tenant Cust12345 [--environment online] [--app-token T]
+                            [--private-key FILE] [--system-user-token T]   (SuperOffice Online)
+  superoffice-webhooks webhooks <action> --api URL --token T                (on-premise)
   superoffice-webhooks webhooks list [--name N] [--event E] [--status S]
   superoffice-webhooks webhooks get|delete|test|last-error|restart <id>
   superoffice-webhooks webhooks create|ensure --name N --url U --event E [--event …] [--secret S]
@@ -43,8 +46,17 @@ Options:
   --threads T       simulate: requests in flight at once, as SuperOffice's senders (default 4)
   --redis URL       inbox: the BullMQ inbox's Redis (default: $REDIS_URL)
   --queue NAME      inbox: the queue name (default superoffice-webhooks)
-  --api URL         webhooks: the tenant's API base (default: $SUPEROFFICE_API_URL)
-  --token T         webhooks: an access token (default: $SUPEROFFICE_ACCESS_TOKEN)
+  --tenant T        webhooks: the Online tenant (ContextIdentifier; default: $SUPEROFFICE_TENANT); its
+                    host comes from SuperOffice's state API
+  --environment E   webhooks: sod, stage, online (default), or an authority URL (a stand-in)
+                    (default: $SUPEROFFICE_ENVIRONMENT)
+  --app-token T     webhooks: the app's application token (default: $SUPEROFFICE_APP_TOKEN)
+  --private-key F   webhooks: the app's RSA key file, PEM or SuperOffice XML
+                    (default: $SUPEROFFICE_PRIVATE_KEY_FILE, or the key in $SUPEROFFICE_PRIVATE_KEY)
+  --system-user-token T  webhooks: the tenant's system user token ($SUPEROFFICE_SYSTEM_USER_TOKEN)
+  --api URL         webhooks, on-premise: the installation's API base (default: $SUPEROFFICE_API_URL)
+  --token T         webhooks: an access token (default: $SUPEROFFICE_ACCESS_TOKEN); with --tenant,
+                    an OAuth token used instead of a system user
   --json            machine-readable output
   --no-color        plain output (also NO_COLOR=1)
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import {
   createSuperOfficeWebhookClient,
   ensureWebhook,
@@ -9,6 +10,7 @@ import {
   type WebhookStateChange,
   watchWebhooks,
 } from '@superoffice-webhooks/admin'
+import { createSuperOfficeApi, SuperOfficeTenantStateError } from '@superoffice-webhooks/api'
 import { clean, dim, EXIT, errRed, green, parse, red, secretFrom, UsageError, yellow } from './common.js'
 
 const ACTIONS = [
@@ -29,6 +31,11 @@ const STATES = ['Active', 'Stopped', 'TooManyErrors']
 const options = {
   api: { type: 'string' },
   token: { type: 'string' },
+  tenant: { type: 'string' },
+  environment: { type: 'string' },
+  'app-token': { type: 'string' },
+  'private-key': { type: 'string' },
+  'system-user-token': { type: 'string' },
   name: { type: 'string' },
   url: { type: 'string' },
   event: { type: 'string', multiple: true },
@@ -41,6 +48,85 @@ const options = {
   once: { type: 'boolean' },
 } as const
 
+/**
+ * The client the flags and environment ask for: SuperOffice Online (`--tenant`, the app's
+ * credentials, the tenant's host from the state API), or a fixed address with a token (`--api`,
+ * on-premise).
+ */
+function clientFrom(values: {
+  api?: string | undefined
+  token?: string | undefined
+  tenant?: string | undefined
+  environment?: string | undefined
+  'app-token'?: string | undefined
+  'private-key'?: string | undefined
+  'system-user-token'?: string | undefined
+}): SuperOfficeWebhookClient {
+  const env = process.env
+  const baseUrl = values.api ?? env.SUPEROFFICE_API_URL
+  const token = values.token ?? env.SUPEROFFICE_ACCESS_TOKEN
+  const tenant = values.tenant ?? env.SUPEROFFICE_TENANT
+  if (baseUrl && !values.tenant) {
+    if (!token) throw new UsageError('no access token: pass --token or set SUPEROFFICE_ACCESS_TOKEN.')
+    return createSuperOfficeWebhookClient({ baseUrl, accessToken: token, retries: 2 })
+  }
+  if (!tenant) {
+    throw new UsageError(
+      'which tenant? SuperOffice Online: --tenant Cust12345 (or SUPEROFFICE_TENANT) with the app credentials; on-premise: --api https://<host>/<path> with --token.',
+    )
+  }
+  const name = values.environment ?? env.SUPEROFFICE_ENVIRONMENT ?? 'online'
+  const environment =
+    name === 'sod' || name === 'stage' || name === 'online'
+      ? name
+      : /^https?:\/\//.test(name)
+        ? { authority: name }
+        : undefined
+  if (!environment) throw new UsageError(`--environment must be sod, stage, online or an authority URL, not '${name}'.`)
+  const appToken = values['app-token'] ?? env.SUPEROFFICE_APP_TOKEN
+  const systemUserToken = values['system-user-token'] ?? env.SUPEROFFICE_SYSTEM_USER_TOKEN
+  let privateKey = env.SUPEROFFICE_PRIVATE_KEY
+  const keyFile = values['private-key'] ?? env.SUPEROFFICE_PRIVATE_KEY_FILE
+  if (keyFile) {
+    try {
+      privateKey = readFileSync(keyFile, 'utf8')
+    } catch (error) {
+      throw new UsageError(
+        `--private-key: cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      )
+    }
+  }
+  try {
+    if (token && !systemUserToken) {
+      // An OAuth access token of a signed-in user, on the tenant's current host.
+      const api = createSuperOfficeApi({
+        environment,
+        accessToken: token,
+        ...(appToken ? { applicationToken: appToken } : {}),
+        retries: 2,
+      })
+      return createSuperOfficeWebhookClient({ api, tenant })
+    }
+    const missing = [
+      appToken ? '' : '--app-token (SUPEROFFICE_APP_TOKEN)',
+      privateKey ? '' : '--private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY)',
+      systemUserToken ? '' : '--system-user-token (SUPEROFFICE_SYSTEM_USER_TOKEN)',
+    ].filter(Boolean)
+    if (missing.length > 0) throw new UsageError(`a system user needs ${missing.join(', ')}; or pass --token.`)
+    const api = createSuperOfficeApi({
+      environment,
+      applicationToken: appToken,
+      privateKey,
+      systemUserToken,
+      retries: 2,
+    })
+    return createSuperOfficeWebhookClient({ api, tenant })
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
 /** `webhooks …`: SuperOffice's Webhook API from a shell. */
 export async function webhooks(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, options)
@@ -48,11 +134,7 @@ export async function webhooks(args: string[]): Promise<number> {
   if (!action || !ACTIONS.includes(action)) {
     throw new UsageError(`webhooks needs an action: ${ACTIONS.join(', ')}.`)
   }
-  const api = values.api ?? process.env.SUPEROFFICE_API_URL
-  const token = values.token ?? process.env.SUPEROFFICE_ACCESS_TOKEN
-  if (!api) throw new UsageError('no API: pass --api https://<host>/<tenant> or set SUPEROFFICE_API_URL.')
-  if (!token) throw new UsageError('no access token: pass --token or set SUPEROFFICE_ACCESS_TOKEN.')
-  const client = createSuperOfficeWebhookClient({ baseUrl: api, accessToken: token, retries: 2 })
+  const client = clientFrom(values)
   const json = values.json === true
   const events = (values.event ?? []).flatMap((e) => e.split(',')).filter(Boolean)
   const headers = Object.fromEntries(
@@ -169,6 +251,10 @@ export async function webhooks(args: string[]): Promise<number> {
         return await watch(client, values.interval, values.restart === true, values.once === true, json)
     }
   } catch (error) {
+    if (error instanceof SuperOfficeTenantStateError) {
+      console.error(`${errRed('error')}: ${errorLine(error)}`)
+      return EXIT.failed
+    }
     if (!(error instanceof SuperOfficeApiError)) throw error
     console.error(`${errRed('error')}: ${errorLine(error)}`)
     return error.status === 0 ? EXIT.unreachable : EXIT.failed

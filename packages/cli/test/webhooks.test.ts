@@ -1,6 +1,11 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type ExampleApp, startExampleApp } from '@superoffice-webhooks/adapter-contract'
 import { startWebhookApiServer, type WebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
+import { type SuperOfficeOnline, startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers.js'
 
@@ -97,4 +102,78 @@ describe('superoffice-webhooks webhooks, against a SuperOffice Webhook API stand
     expect(down.code).toBe(3)
     expect((await run(['list'], { ...env, SUPEROFFICE_ACCESS_TOKEN: 'wrong' })).stderr).toMatch(/401: Unauthorized/)
   }, 30_000)
+})
+
+describe('superoffice-webhooks webhooks on SuperOffice Online (--tenant), against the Online stand-in', () => {
+  let webhookApi: WebhookApiServer
+  let online: SuperOfficeOnline
+  let env: Record<string, string>
+  let dir: string
+  beforeAll(async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    webhookApi = await startWebhookApiServer({ retryDelaysMs: [5, 5] })
+    online = await startSuperOfficeOnline({
+      appPublicKey: publicKey,
+      forward: () => ({ baseUrl: webhookApi.baseUrl, headers: { authorization: `Bearer ${webhookApi.token}` } }),
+    })
+    dir = mkdtempSync(join(tmpdir(), 'so-cli-'))
+    writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }))
+    env = {
+      SUPEROFFICE_API_URL: '',
+      SUPEROFFICE_ACCESS_TOKEN: '',
+      SUPEROFFICE_TENANT: 'Cust12345',
+      SUPEROFFICE_ENVIRONMENT: online.authority,
+      SUPEROFFICE_APP_TOKEN: online.applicationToken,
+      SUPEROFFICE_PRIVATE_KEY_FILE: join(dir, 'key.pem'),
+      SUPEROFFICE_SYSTEM_USER_TOKEN: 'Cust12345-system-user',
+    }
+  })
+  afterAll(async () => {
+    await online?.close()
+    await webhookApi?.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('lists through the tenant host with a system-user ticket, and again after the tenant moved', async () => {
+    const first = await run(['list', '--json'], env)
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toEqual([])
+    online.moveTenant('Cust12345')
+    const second = await run(['list', '--json'], env)
+    expect(second.code).toBe(0)
+    expect(online.calls.filter((c) => c.path === '/Cust12345/api/v1/Webhook').map((c) => c.scheme)).toContain(
+      'SOTicket',
+    )
+    // Each run asks the state API first: the second went straight to the tenant's new host.
+    const lists = online.calls.filter((c) => c.path === '/Cust12345/api/v1/Webhook')
+    expect(lists.map((c) => c.server)).toEqual([
+      `host${1 - online.hostOf('Cust12345')}`,
+      `host${online.hostOf('Cust12345')}`,
+    ])
+  })
+
+  it('missing credentials are exit 2 naming each; a refused system user is exit 1 without the token', async () => {
+    const missing = await run(['list'], { ...env, SUPEROFFICE_APP_TOKEN: '', SUPEROFFICE_SYSTEM_USER_TOKEN: '' })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/--app-token .*--system-user-token/)
+    const refused = await run(['list'], { ...env, SUPEROFFICE_SYSTEM_USER_TOKEN: 'stolen-or-wrong-token' })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/Unknown system user token/)
+    expect(refused.stderr).not.toContain('stolen-or-wrong-token')
+    const noTenant = await run(['list'], { ...env, SUPEROFFICE_TENANT: '' })
+    expect(noTenant.code).toBe(2)
+    expect(noTenant.stderr).toMatch(/which tenant\?/)
+  })
+
+  it('a suspended tenant is exit 1 naming its state', async () => {
+    online.setState('Cust12345', 'Suspended')
+    try {
+      const result = await run(['list'], env)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(/Cust12345 is Suspended, not running/)
+    } finally {
+      online.setState('Cust12345', 'Running')
+    }
+  })
 })

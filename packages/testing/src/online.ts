@@ -66,9 +66,10 @@ export interface SuperOfficeOnlineOptions {
   stateValidForMs?: number
   /**
    * Tenant API calls the stand-in has no entity for (the Webhook API…) are forwarded here, after
-   * the host, credential and throttling checks: a base URL per tenant, under which `/api/v1/…` goes.
+   * the host, credential and throttling checks: a base URL per tenant, under which `/api/v1/…`
+   * goes, and the headers (its own credential) to send there.
    */
-  forward?: (tenant: string) => string | undefined
+  forward?: (tenant: string) => { baseUrl: string; headers?: Record<string, string> } | undefined
   /**
    * Entities not put explicitly exist with a minimal carrier (`{ SaleId: 12, … }`) unless deleted.
    * Default `true`.
@@ -329,12 +330,9 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       // Forwarded (the Webhook API stand-in): the body and the answer pass through unchanged.
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
-      const forwarded = await fetch(`${target.replace(/\/+$/, '')}${apiPath}${url.search}`, {
+      const forwarded = await fetch(`${target.baseUrl.replace(/\/+$/, '')}${apiPath}${url.search}`, {
         method: req.method ?? 'GET',
-        headers: {
-          'content-type': req.headers['content-type'] ?? 'application/json',
-          authorization: `Bearer ${tenantId}`,
-        },
+        headers: { 'content-type': req.headers['content-type'] ?? 'application/json', ...target.headers },
         ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
       })
       const text = await forwarded.text()
