@@ -12,7 +12,13 @@ export default defineConfig([
     clean: false,
   },
   {
-    entry: ['src/runtime/define.ts', 'src/runtime/handler.ts', 'src/runtime/plugin.ts', 'src/runtime/webhooks.ts'],
+    entry: [
+      'src/runtime/define.ts',
+      'src/runtime/handler.ts',
+      'src/runtime/plugin.ts',
+      'src/runtime/tenant-status.ts',
+      'src/runtime/webhooks.ts',
+    ],
     outDir: 'dist/runtime',
     format: ['esm'],
     bundle: false,

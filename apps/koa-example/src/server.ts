@@ -1,3 +1,8 @@
+import {
+  createSuperOfficeApi,
+  createSuperOfficeTenantStatus,
+  superOfficeApiOptionsFromEnv,
+} from '@superoffice-webhooks/api'
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import {
   createSuperOfficeWebhooks,
@@ -43,7 +48,14 @@ const redis =
   process.env.REDIS_URL && !inbox ? new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 }) : undefined
 redis?.on('error', () => {}) // outages are reported per delivery by the store; keep the log readable
 
+// SuperOffice Online (SUPEROFFICE_APP_TOKEN, SUPEROFFICE_PRIVATE_KEY[_FILE],
+// SUPEROFFICE_SYSTEM_USER_TOKEN, SUPEROFFICE_ENVIRONMENT): handlers can fetch the entity behind
+// their event, and the tenant status webhook is served at /superoffice/tenant-status.
+const apiOptions = superOfficeApiOptionsFromEnv()
+const api = apiOptions ? createSuperOfficeApi(apiOptions) : undefined
+
 const options: SuperOfficeWebhooksOptions = {
+  ...(api ? { api } : {}),
   secret: tenantSecrets ? ({ tenant }) => (tenant ? tenantSecrets.get(tenant) : undefined) : secret,
   ...(inbox ? { inbox } : {}),
   dedupe: redis
@@ -70,10 +82,15 @@ if (process.env.METRICS_PORT) {
 const stats = { sold: 0, soldByCurrency: {} as Record<string, number>, saleEvents: 0, events: 0 }
 
 // Typed by name: event is SuperOfficeEvent<'sale.sold'>.
-webhooks.on('sale.sold', (event) => {
+webhooks.on('sale.sold', async (event, context) => {
   stats.sold++
   const currency = String(event.FieldValues?.currency_id ?? 'unknown')
   stats.soldByCurrency[currency] = (stats.soldByCurrency[currency] ?? 0) + 1
+  if (api) {
+    // The Sale behind the event, from the tenant's API (null when it was deleted since).
+    const sale = await context.fetchEntity()
+    console.log(`superoffice fetched sale ${event.PrimaryKey}: ${sale ? sale.Heading : '(deleted)'}`)
+  }
 })
 
 // A local wildcard: every sale event, documented or custom.
@@ -108,8 +125,12 @@ if (inbox && process.env.SUPEROFFICE_WORKER !== '0') {
   })
 }
 
+const tenantStatus = createSuperOfficeTenantStatus({ environment: apiOptions?.environment ?? 'online', api })
+tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
+
 const app = new Koa()
 app.use(superOfficeWebhooks(webhooks, { path: '/webhooks/superoffice' }))
+app.use(superOfficeWebhooks(tenantStatus, { path: '/superoffice/tenant-status' }))
 app.use((ctx) => {
   if (ctx.method === 'GET' && ctx.path === '/healthz') ctx.body = { status: 'ok' }
   else if (ctx.method === 'GET' && ctx.path === '/stats') ctx.body = stats

@@ -1,4 +1,10 @@
-import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { generateKeyPairSync } from 'node:crypto'
+import {
+  createTestEvent,
+  type SuperOfficeOnline,
+  signedPayload,
+  startSuperOfficeOnline,
+} from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
 import { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
@@ -8,6 +14,8 @@ import { hasRedis, startRedisServer, type TestRedisServer } from './redis-server
  * SUPEROFFICE_WEBHOOK_SECRET, POST /webhooks/superoffice, GET /healthz, one fixed line per event,
  * the typed `sale.sold` handler, a wildcard and a catch-all (seen through GET /stats).
  */
+const ONLINE_SYSTEM_USER = 'example-app-system-user'
+
 export function runExampleAppContract(options: {
   name: string
   cwd: string
@@ -31,8 +39,25 @@ export function runExampleAppContract(options: {
   describe.runIf(!options.inbox || hasRedis)(title, () => {
     let app: ExampleApp
     let redis: TestRedisServer | undefined
+    let online: SuperOfficeOnline
     beforeAll(async () => {
       if (options.inbox) redis = await startRedisServer()
+      // SuperOffice Online's stand-in: the app's API client finds the tenant's host, gets a ticket
+      // with this key, and fetches entities from it; tenant status notifications are signed by it.
+      const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      online = await startSuperOfficeOnline({
+        appPublicKey: publicKey,
+        tenants: {
+          Cust777: { systemUserToken: ONLINE_SYSTEM_USER },
+          Cust12345: { systemUserToken: ONLINE_SYSTEM_USER },
+        },
+      })
+      const onlineEnv = {
+        SUPEROFFICE_ENVIRONMENT: online.authority,
+        SUPEROFFICE_APP_TOKEN: online.applicationToken,
+        SUPEROFFICE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        SUPEROFFICE_SYSTEM_USER_TOKEN: ONLINE_SYSTEM_USER,
+      }
       app = await startExampleApp({
         command: process.execPath,
         args: [options.entry],
@@ -44,6 +69,7 @@ export function runExampleAppContract(options: {
           ...(redis
             ? { REDIS_URL: redis.url, NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL: redis.url, SUPEROFFICE_INBOX: 'bullmq' }
             : {}),
+          ...onlineEnv,
           ...options.env,
         },
       })
@@ -51,6 +77,7 @@ export function runExampleAppContract(options: {
     afterAll(async () => {
       await app?.stop()
       await redis?.stop()
+      await online?.close()
     })
 
     const post = (event: object | string, key = secret) => {
@@ -113,6 +140,30 @@ export function runExampleAppContract(options: {
         expect(response.headers.get('allow'), method).toBe('POST')
         await response.body?.cancel()
       }
+    })
+
+    it("the sale.sold handler fetches the Sale behind its event from the tenant's API", async () => {
+      const sold = createTestEvent('sale.sold', { ContextIdentifier: 'Cust777' })
+      online.put('Cust777', 'Sale', sold.PrimaryKey, { SaleId: sold.PrimaryKey, Heading: `Deal ${sold.EventId}` })
+      expect((await post(sold)).status).toBe(200)
+      await app.waitForLine(new RegExp(`^superoffice fetched sale ${sold.PrimaryKey}: Deal ${sold.EventId}$`), 30_000)
+      const deleted = createTestEvent('sale.sold', { ContextIdentifier: 'Cust777' })
+      online.remove('Cust777', 'Sale', deleted.PrimaryKey)
+      expect((await post(deleted)).status).toBe(200)
+      await app.waitForLine(new RegExp(`^superoffice fetched sale ${deleted.PrimaryKey}: \\(deleted\\)$`), 30_000)
+      expect(online.calls.some((c) => c.scheme === 'SOTicket' && c.status === 200)).toBe(true)
+    })
+
+    it('receives the tenant status webhook at /superoffice/tenant-status: 200 when signed, 401 when forged', async () => {
+      const url = `${app.url}/superoffice/tenant-status`
+      const send = async (body: unknown) =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const moved = await send(await online.notification('Cust777', 'Move'))
+      expect(moved.status).toBe(200)
+      await app.waitForLine(/^superoffice tenant-status Move Cust777$/, 30_000)
+      const forged = await send(await online.notification('Cust777', 'Delete', { key: 'foreign' }))
+      expect(forged.status).toBe(401)
+      expect(app.lines.some((l) => l === 'superoffice tenant-status Delete Cust777')).toBe(false)
     })
 
     it('a body that is not JSON: 400', async () => {

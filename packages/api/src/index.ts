@@ -10,6 +10,7 @@ export {
   type SuperOfficeAuthority,
   type SuperOfficeEnvironment,
 } from './environment.js'
+export { superOfficeApiOptionsFromEnv } from './from-env.js'
 export type {
   AppointmentEntity,
   ChatSessionEntity,

@@ -248,3 +248,35 @@ describe('fetchEntity', () => {
     expect(message).toMatch(/needs a SuperOffice API client: createSuperOfficeWebhooks\(\{ api/)
   })
 })
+
+describe('superOfficeApiOptionsFromEnv', () => {
+  it('reads a system user, an access token, or nothing; names what is missing', async () => {
+    const { superOfficeApiOptionsFromEnv } = await import('../src/index.js')
+    expect(superOfficeApiOptionsFromEnv({})).toBeUndefined()
+    expect(
+      superOfficeApiOptionsFromEnv({
+        SUPEROFFICE_ENVIRONMENT: 'sod',
+        SUPEROFFICE_APP_TOKEN: 'app',
+        SUPEROFFICE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nabc\\n-----END PRIVATE KEY-----',
+        SUPEROFFICE_SYSTEM_USER_TOKEN: 'sys',
+      }),
+    ).toEqual({
+      environment: 'sod',
+      applicationToken: 'app',
+      privateKey: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+      systemUserToken: 'sys',
+    })
+    expect(
+      superOfficeApiOptionsFromEnv({ SUPEROFFICE_ENVIRONMENT: 'http://127.0.0.1:1', SUPEROFFICE_ACCESS_TOKEN: 't' }),
+    ).toEqual({
+      environment: { authority: 'http://127.0.0.1:1' },
+      accessToken: 't',
+    })
+    expect(() => superOfficeApiOptionsFromEnv({ SUPEROFFICE_APP_TOKEN: 'app' })).toThrow(
+      /also needs SUPEROFFICE_PRIVATE_KEY or SUPEROFFICE_PRIVATE_KEY_FILE, SUPEROFFICE_SYSTEM_USER_TOKEN/,
+    )
+    expect(() =>
+      superOfficeApiOptionsFromEnv({ SUPEROFFICE_ENVIRONMENT: 'prod', SUPEROFFICE_ACCESS_TOKEN: 't' }),
+    ).toThrow(/must be sod, stage, online or an authority URL/)
+  })
+})

@@ -1,6 +1,10 @@
 import { createServer, type RequestListener } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type ContractServer, runAdapterContract } from '@superoffice-webhooks/adapter-contract'
+import {
+  type ContractServer,
+  runAdapterContract,
+  runTenantStatusContract,
+} from '@superoffice-webhooks/adapter-contract'
 import { H3 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import { createApp, createRouter, toNodeListener } from 'h3v1'
@@ -57,5 +61,23 @@ runAdapterContract({
       )
       res.writeHead(answer.status, answer.headers as Record<string, string>).end(answer.body)
     })
+  },
+})
+
+// The tenant status receiver through the same handler, on both majors.
+runTenantStatusContract({
+  name: 'h3 v2 (Nitro 3)',
+  start(receiver, path) {
+    const app = new H3().all(path, defineSuperOfficeWebhookHandler(receiver))
+    return listen(toNodeHandler(app) as RequestListener)
+  },
+})
+
+runTenantStatusContract({
+  name: 'h3 v1 (Nuxt 4, Nitro 2)',
+  start(receiver, path) {
+    const app = createApp()
+    app.use(createRouter().use(path, defineSuperOfficeWebhookHandler(receiver)))
+    return listen(toNodeListener(app))
   },
 })

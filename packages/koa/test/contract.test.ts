@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { runAdapterContract } from '@superoffice-webhooks/adapter-contract'
+import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/adapter-contract'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import { superOfficeWebhooks } from '../src/index.js'
@@ -23,3 +23,19 @@ for (const [name, Koa] of [
     },
   })
 }
+
+// The tenant status receiver (@superoffice-webhooks/api) through the same middleware.
+runTenantStatusContract({
+  name: 'koa 3',
+  async start(receiver, path) {
+    const app = new Koa3()
+    app.use(superOfficeWebhooks(receiver, { path }))
+    const server = app.listen(0, '127.0.0.1')
+    await new Promise((resolve) => server.once('listening', resolve))
+    const { port } = server.address() as AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    }
+  },
+})

@@ -12,3 +12,7 @@ export const SUPEROFFICE_INBOX = Symbol.for('@superoffice-webhooks/nestjs:inbox'
  * [context.getHandler(), context.getClass()])` is `true` there.
  */
 export const SUPEROFFICE_WEBHOOK_ROUTE = '@superoffice-webhooks/nestjs:webhook-route'
+/** Where the tenant status route is mounted when `tenantStatusPath` is `true`. */
+export const DEFAULT_TENANT_STATUS_PATH = 'superoffice/tenant-status'
+/** Injection token of the tenant status receiver (`tenantStatus` option), if any. */
+export const SUPEROFFICE_TENANT_STATUS = Symbol.for('@superoffice-webhooks/nestjs:tenant-status')

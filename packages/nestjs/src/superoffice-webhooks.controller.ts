@@ -1,5 +1,5 @@
 import { All, Controller, Inject, Req, Res, SetMetadata, type Type } from '@nestjs/common'
-import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import type { SuperOfficeReceiver, SuperOfficeWebhookAnswer } from '@superoffice-webhooks/core'
 import { SUPEROFFICE_WEBHOOK_ROUTE, SUPEROFFICE_WEBHOOKS } from './constants.js'
 import { RAW_BODY } from './superoffice-webhooks.raw-body.js'
 
@@ -31,11 +31,18 @@ const RAW_BODY_FIX =
  * Builds the receiving controller at `path`, so forRoot and forRootAsync can both choose it. Every
  * method is routed here: core answers anything but POST with 405 and `Allow: POST`.
  */
-export function createWebhookController(path: string, decorators: readonly MethodDecorator[] = []): Type<unknown> {
+export function createWebhookController(
+  path: string,
+  decorators: readonly MethodDecorator[] = [],
+  receiverToken: symbol = SUPEROFFICE_WEBHOOKS,
+): Type<unknown> {
   @Controller(path)
   @SetMetadata(SUPEROFFICE_WEBHOOK_ROUTE, true)
   class SuperOfficeWebhooksController {
-    constructor(@Inject(SUPEROFFICE_WEBHOOKS) private readonly webhooks: SuperOfficeWebhooks) {}
+    constructor(
+      @Inject(receiverToken)
+      private readonly webhooks: SuperOfficeReceiver & { answerError(error: unknown): SuperOfficeWebhookAnswer },
+    ) {}
 
     @All()
     @SetMetadata(SUPEROFFICE_WEBHOOK_ROUTE, true)

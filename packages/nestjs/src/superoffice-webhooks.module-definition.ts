@@ -1,13 +1,19 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common'
 import type {
   SuperOfficeInbox,
+  SuperOfficeReceiver,
+  SuperOfficeWebhookAnswer,
   SuperOfficeWebhooks,
   SuperOfficeWebhooksOptions,
   SuperOfficeWorkerOptions,
 } from '@superoffice-webhooks/core'
-import { DEFAULT_WEBHOOK_PATH } from './constants.js'
+import { DEFAULT_TENANT_STATUS_PATH, DEFAULT_WEBHOOK_PATH, SUPEROFFICE_TENANT_STATUS } from './constants.js'
 import { createWebhookController } from './superoffice-webhooks.controller.js'
 import { createRawBodyReader } from './superoffice-webhooks.raw-body.js'
+
+const TENANT_STATUS_RAW_BODY = Symbol('@superoffice-webhooks/nestjs:tenant-status-raw-body')
+// The options token is only known once the builder ran; the provider above reads it lazily.
+let SUPEROFFICE_WEBHOOKS_OPTIONS_TOKEN: string | symbol
 
 /**
  * Options of `SuperOfficeWebhooksModule.forRoot` (and what `forRootAsync`'s factory returns).
@@ -33,6 +39,11 @@ export interface SuperOfficeWebhooksModuleOptions extends Omit<SuperOfficeWebhoo
    * application shutdown.
    */
   worker?: boolean | SuperOfficeWorkerOptions
+  /**
+   * The tenant status receiver (`createSuperOfficeTenantStatus(...)` from
+   * `@superoffice-webhooks/api`), served at `tenantStatusPath`. Required when that path is set.
+   */
+  tenantStatus?: SuperOfficeReceiver & { answerError(error: unknown): SuperOfficeWebhookAnswer; maxBodyBytes: number }
 }
 
 /** Options known when the module is defined, for `forRoot` and `forRootAsync` alike. */
@@ -46,6 +57,11 @@ export interface SuperOfficeWebhooksModuleExtras {
    * guards to test.
    */
   controllerDecorators?: MethodDecorator[]
+  /**
+   * Serve SuperOffice's tenant status webhook too, at this route (`true`: `superoffice/tenant-status`),
+   * with the `tenantStatus` receiver of the options. The route gets the same `controllerDecorators`.
+   */
+  tenantStatusPath?: string | true
 }
 
 export const {
@@ -55,12 +71,39 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<SuperOfficeWebhooksModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<SuperOfficeWebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH }, (definition, extras) => ({
-    ...definition,
-    controllers: [
-      ...(definition.controllers ?? []),
-      createWebhookController(extras.path ?? DEFAULT_WEBHOOK_PATH, extras.controllerDecorators),
-    ],
-    providers: [...(definition.providers ?? []), createRawBodyReader(extras.path ?? DEFAULT_WEBHOOK_PATH)],
-  }))
+  .setExtras<SuperOfficeWebhooksModuleExtras>({ path: DEFAULT_WEBHOOK_PATH }, (definition, extras) => {
+    const statusPath = extras.tenantStatusPath === true ? DEFAULT_TENANT_STATUS_PATH : extras.tenantStatusPath
+    return {
+      ...definition,
+      controllers: [
+        ...(definition.controllers ?? []),
+        createWebhookController(extras.path ?? DEFAULT_WEBHOOK_PATH, extras.controllerDecorators),
+        ...(statusPath
+          ? [createWebhookController(statusPath, extras.controllerDecorators, SUPEROFFICE_TENANT_STATUS)]
+          : []),
+      ],
+      providers: [
+        ...(definition.providers ?? []),
+        createRawBodyReader(extras.path ?? DEFAULT_WEBHOOK_PATH),
+        ...(statusPath
+          ? [
+              {
+                provide: SUPEROFFICE_TENANT_STATUS,
+                inject: [SUPEROFFICE_WEBHOOKS_OPTIONS_TOKEN],
+                useFactory: (options: SuperOfficeWebhooksModuleOptions) => {
+                  if (typeof options.tenantStatus?.receive !== 'function') {
+                    throw new TypeError(
+                      `SuperOfficeWebhooksModule: tenantStatusPath '${statusPath}' needs the tenantStatus option (createSuperOfficeTenantStatus from @superoffice-webhooks/api).`,
+                    )
+                  }
+                  return options.tenantStatus
+                },
+              },
+              createRawBodyReader(statusPath, SUPEROFFICE_TENANT_STATUS, TENANT_STATUS_RAW_BODY),
+            ]
+          : []),
+      ],
+    }
+  })
   .build()
+SUPEROFFICE_WEBHOOKS_OPTIONS_TOKEN = SUPEROFFICE_WEBHOOKS_OPTIONS

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
-import { readRawBody, SuperOfficeWebhookError, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody, type SuperOfficeWebhookAnswer, SuperOfficeWebhookError } from '@superoffice-webhooks/core'
 import { SUPEROFFICE_WEBHOOKS } from './constants.js'
 
 /** Where the reader leaves the bytes (or the 413/abort error) on the Node request. */
@@ -49,11 +49,18 @@ type NodeRequest = AsyncIterable<Uint8Array> & {
  * parser of its own for that route. So no JSON parse, no decompression and no 415 happen before
  * the signature check, and an oversized `Content-Length` is refused before the upload.
  */
-export function createRawBodyReader(path: string): Provider {
+export function createRawBodyReader(
+  path: string,
+  receiverToken: symbol = SUPEROFFICE_WEBHOOKS,
+  provide: symbol = RAW_BODY,
+): Provider {
   return {
-    provide: RAW_BODY,
-    inject: [HttpAdapterHost, SUPEROFFICE_WEBHOOKS],
-    useFactory: (host: HttpAdapterHost, webhooks: SuperOfficeWebhooks) => {
+    provide,
+    inject: [HttpAdapterHost, receiverToken],
+    useFactory: (
+      host: HttpAdapterHost,
+      webhooks: { maxBodyBytes: number; answerError(error: unknown): SuperOfficeWebhookAnswer },
+    ) => {
       const adapter = host.httpAdapter as { getType?(): string; getInstance?(): unknown } | undefined
       const instance = adapter?.getInstance?.()
       // The global prefix and URI versions are not known yet: match the route by its end.
@@ -84,9 +91,13 @@ export function createRawBodyReader(path: string): Provider {
         })
       } else if (adapter?.getType?.() === 'fastify') {
         const fastify = instance as FastifyLike
-        fastify.addContentTypeParser(FASTIFY_TYPE, { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) =>
-          done(null, body),
-        )
+        // One parser for every route the module reads (the webhook and the tenant status route).
+        if (!parsing.has(fastify)) {
+          parsing.add(fastify)
+          fastify.addContentTypeParser(FASTIFY_TYPE, { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) =>
+            done(null, body),
+          )
+        }
         fastify.addHook('onRequest', (request, reply, done) => {
           if (request.method !== 'POST' || !matches(request.url)) return done()
           const declared = Number(request.headers['content-length'])
@@ -107,6 +118,8 @@ export function createRawBodyReader(path: string): Provider {
     },
   }
 }
+
+const parsing = new WeakSet<object>()
 
 const tooLarge = (limit: number) =>
   new SuperOfficeWebhookError('payload_too_large', `The body is larger than ${limit} bytes.`)

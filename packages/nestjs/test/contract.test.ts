@@ -12,8 +12,9 @@ import {
 } from '@nestjs/common'
 import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { runAdapterContract } from '@superoffice-webhooks/adapter-contract'
+import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/adapter-contract'
 import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { describe, expect, it } from 'vitest'
 import { SuperOfficeWebhooksModule } from '../src/index.js'
 
 function appModule(webhooks: SuperOfficeWebhooks, path: string) {
@@ -25,6 +26,25 @@ function appModule(webhooks: SuperOfficeWebhooks, path: string) {
 // The module reads its own route's raw bytes before Nest's parsers, so on Express every row of
 // the contract is answered by the pipeline, bodies included. On Fastify a body over the limit is
 // refused by Fastify itself (413, its own body), before the upload is read.
+// The tenant status receiver on its own route (tenantStatusPath), next to the webhook route.
+for (const platform of ['express', 'fastify'] as const) {
+  runTenantStatusContract({
+    name: `nestjs 12, ${platform}`,
+    async start(tenantStatus, path) {
+      @Module({
+        imports: [SuperOfficeWebhooksModule.forRoot({ secret: 'nest-secret', tenantStatus, tenantStatusPath: path })],
+      })
+      class TenantStatusModule {}
+      const app =
+        platform === 'express'
+          ? await NestFactory.create(TenantStatusModule, { logger: false })
+          : await NestFactory.create(TenantStatusModule, new FastifyAdapter(), { logger: false })
+      await app.listen(0, '127.0.0.1')
+      return { url: (await app.getUrl()).replace('[::1]', '127.0.0.1'), close: () => app.close() }
+    },
+  })
+}
+
 runAdapterContract({
   name: 'nestjs 12, express',
   async start(webhooks, path) {
@@ -84,3 +104,13 @@ for (const platform of ['express', 'fastify'] as const) {
     },
   })
 }
+
+describe('tenantStatusPath without a tenantStatus receiver', () => {
+  it('fails at boot, naming the option', async () => {
+    @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret: 'nest-secret', tenantStatusPath: true })] })
+    class MissingModule {}
+    await expect(NestFactory.create(MissingModule, { logger: false, abortOnError: false })).rejects.toThrow(
+      /tenantStatusPath 'superoffice\/tenant-status' needs the tenantStatus option/,
+    )
+  })
+})

@@ -39,6 +39,12 @@ export interface ModuleOptions {
    * options run the handler files in this server from the queue; `false` for receiver-only servers.
    */
   worker?: boolean | { concurrency?: number; handlerTimeoutMs?: number; closeTimeoutMs?: number }
+  /**
+   * Where SuperOffice posts tenant status notifications, when the app has
+   * `server/superoffice/tenant-status.ts` (its default export: `createSuperOfficeTenantStatus(...)`
+   * from `@superoffice-webhooks/api`, or a function returning it). Default `/superoffice/tenant-status`.
+   */
+  tenantStatusRoute?: string
 }
 
 /** What the module puts in `runtimeConfig.superofficeWebhooks`; every key can be set by environment. */
@@ -85,12 +91,17 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
 
     // The handler files, collected into one virtual module Nitro bundles with the route.
     const dir = join(nuxt.options.serverDir, handlersDir)
-    // `inbox.ts` in that folder is the app's inbox, not a handler.
+    // `inbox.ts`, `api.ts` and `tenant-status.ts` in that folder are the app's inbox, API client and
+    // tenant status receiver, not handlers.
     const isInboxFile = (f: string) => /^inbox\.m?[jt]s$/.test(f)
+    const isApiFile = (f: string) => /^api\.m?[jt]s$/.test(f)
+    const isTenantStatusFile = (f: string) => /^tenant-status\.m?[jt]s$/.test(f)
+    const special = (f: string) => isInboxFile(f) || isApiFile(f) || isTenantStatusFile(f)
+    const fileOf = (test: (f: string) => boolean) => (existsSync(dir) ? readdirSync(dir).find(test) : undefined)
     const files = () =>
       existsSync(dir)
         ? readdirSync(dir)
-            .filter((f) => /\.(m?[jt]s)$/.test(f) && !f.endsWith('.d.ts') && !isInboxFile(f))
+            .filter((f) => /\.(m?[jt]s)$/.test(f) && !f.endsWith('.d.ts') && !special(f))
             .sort()
         : []
     addServerTemplate({
@@ -122,8 +133,30 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
       },
     })
 
+    // The app's SuperOffice API client (`api.ts`): handlers then have `context.fetchEntity()`.
+    addServerTemplate({
+      filename: '#superoffice-webhooks/api',
+      getContents: () => {
+        const file = fileOf(isApiFile)
+        return file ? `export { default } from ${JSON.stringify(join(dir, file))}` : 'export default undefined'
+      },
+    })
+
     addServerImports([{ name: 'defineSuperOfficeEventHandler', from: resolver.resolve('./runtime/define') }])
     addServerHandler({ route: options.route, handler: resolver.resolve('./runtime/handler') })
+
+    // The tenant status webhook, on its own route, when the app has a receiver for it.
+    const tenantStatusFile = fileOf(isTenantStatusFile)
+    if (tenantStatusFile) {
+      addServerTemplate({
+        filename: '#superoffice-webhooks/tenant-status',
+        getContents: () => `export { default } from ${JSON.stringify(join(dir, tenantStatusFile))}`,
+      })
+      addServerHandler({
+        route: options.tenantStatusRoute ?? '/superoffice/tenant-status',
+        handler: resolver.resolve('./runtime/tenant-status'),
+      })
+    }
     addServerPlugin(resolver.resolve('./runtime/plugin'))
   },
 })

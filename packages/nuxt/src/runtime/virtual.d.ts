@@ -11,3 +11,11 @@ declare module '#superoffice-webhooks/inbox' {
   const inbox: unknown
   export default inbox
 }
+declare module '#superoffice-webhooks/api' {
+  const api: unknown
+  export default api
+}
+declare module '#superoffice-webhooks/tenant-status' {
+  const receiver: unknown
+  export default receiver
+}

@@ -1,5 +1,11 @@
-import { createSuperOfficeWebhooks, type SuperOfficeInbox, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import {
+  createSuperOfficeWebhooks,
+  type SuperOfficeEntityFetcher,
+  type SuperOfficeInbox,
+  type SuperOfficeWebhooks,
+} from '@superoffice-webhooks/core'
 import { useRuntimeConfig } from '#imports'
+import apiExport from '#superoffice-webhooks/api'
 import handlers from '#superoffice-webhooks/handlers'
 import inboxExport from '#superoffice-webhooks/inbox'
 import type { SuperOfficeEventHandlerDefinition } from './define.js'
@@ -36,6 +42,20 @@ export function useInbox(): SuperOfficeInbox | undefined {
   return inbox
 }
 
+/**
+ * The app's SuperOffice API client, from `server/superoffice/api.ts` (its default export:
+ * `createSuperOfficeApi(...)`, or a function returning it, called once at run time).
+ */
+function useApi(): SuperOfficeEntityFetcher | undefined {
+  const made = typeof apiExport === 'function' ? (apiExport as () => unknown)() : apiExport
+  if (made !== undefined && typeof (made as Partial<SuperOfficeEntityFetcher>).fetchEntity !== 'function') {
+    throw new TypeError(
+      'server/superoffice/api.ts must export createSuperOfficeApi(...) (with fetchEntity), or a function returning it.',
+    )
+  }
+  return made as SuperOfficeEntityFetcher | undefined
+}
+
 export const MISSING_SECRET =
   'no webhook secret: set NUXT_SUPEROFFICE_WEBHOOKS_SECRET (runtimeConfig.superofficeWebhooks.secret) ' +
   'to the secret of your SuperOffice webhook, or NUXT_SUPEROFFICE_WEBHOOKS_TENANT_SECRETS for several tenants'
@@ -59,9 +79,11 @@ export function useSuperOfficeWebhooks(): SuperOfficeWebhooks {
   if (webhooks) return webhooks
   const { worker: _worker, ...options } = webhookConfig().options ?? {}
   const queue = useInbox()
+  const api = useApi()
   webhooks = createSuperOfficeWebhooks({
     ...options,
     ...(queue ? { inbox: queue } : {}),
+    ...(api ? { api } : {}),
     secret: (hint) => {
       const config = webhookConfig(hint.request)
       const perTenant = tenantSecrets(config)
