@@ -22,7 +22,7 @@ export interface SuperOfficeEventHandlerDefinition {
  */
 export function defineSuperOfficeEventHandler<const S extends SuperOfficeEventSelector>(
   selector: S | readonly S[],
-  handler: (event: SuperOfficeEventFor<S>, context: SuperOfficeEventContext & { request: H3Event }) => unknown,
+  handler: (event: SuperOfficeEventFor<S>, context: SuperOfficeEventContext<S> & { request: H3Event }) => unknown,
 ): SuperOfficeEventHandlerDefinition {
   const selectors = (Array.isArray(selector) ? selector : [selector]) as string[]
   return { selectors, handler: handler as SuperOfficeEventHandlerDefinition['handler'] }

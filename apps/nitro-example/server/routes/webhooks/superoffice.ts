@@ -2,6 +2,7 @@ import type { SuperOfficeAnyEvent } from '@superoffice-webhooks/core'
 import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
 import { useRuntimeConfig } from 'nitro/runtime'
 import { stats } from '../../utils/stats'
+import { api } from '../../utils/superoffice-api'
 
 export default defineSuperOfficeWebhookHandler({
   // Read per request, so the secret comes from the environment the built server runs in.
@@ -12,12 +13,18 @@ export default defineSuperOfficeWebhookHandler({
     }
     return secret
   },
+  // Handlers get context.fetchEntity(): the entity behind their event, from the tenant's API.
+  ...(api ? { api } : {}),
   on: {
     // Typed by name: event is SuperOfficeEvent<'sale.sold'>.
-    'sale.sold': (event) => {
+    'sale.sold': async (event, context) => {
       stats.sold++
       const currency = String(event.FieldValues?.currency_id ?? 'unknown')
       stats.soldByCurrency[currency] = (stats.soldByCurrency[currency] ?? 0) + 1
+      if (api) {
+        const sale = await context.fetchEntity() // SaleEntity | null (deleted since)
+        console.log(`superoffice fetched sale ${event.PrimaryKey}: ${sale ? sale.Heading : '(deleted)'}`)
+      }
     },
     // A local wildcard: every sale event.
     'sale.*': () => {
