@@ -12,6 +12,7 @@ export const ANSWERS = {
   unhandled: Object.freeze({ ok: true, handled: false }),
   deferred: Object.freeze({ ok: true, deferred: true }),
   queued: Object.freeze({ ok: true, queued: true }),
+  ignored: Object.freeze({ ok: true, ignored: true }),
 } as const satisfies Record<string, SuperOfficeAnswerBody>
 
 /** A 200 answer. */

@@ -7,7 +7,31 @@ interface Route {
   selector: string
   match: (name: string) => boolean
   exact: boolean
+  /** What runs: the handler, or a wrapper that runs it only for the fields it asked for. */
   handler: AnyHandler
+  /** The handler as registered, for `off`. */
+  registered: AnyHandler
+}
+
+/**
+ * A handler that runs only when one of `fields` is in the event's `Changes` (case-insensitive, as
+ * SuperOffice's field names come in database casing). Named as the handler, for log lines.
+ */
+function onlyWhenChanged(handler: AnyHandler, fields: readonly string[]): AnyHandler {
+  if (!Array.isArray(fields) || fields.length === 0 || fields.some((f) => typeof f !== 'string' || f === '')) {
+    throw new TypeError('on(..., { changed }): changed must be a non-empty list of field names.')
+  }
+  const wanted = new Set(fields.map((f) => f.toLowerCase()))
+  const filtered: AnyHandler = (event, context) => {
+    const changes = (event as { Changes?: unknown }).Changes
+    if (!Array.isArray(changes)) return undefined
+    for (const change of changes)
+      if (typeof change === 'string' && wanted.has(change.toLowerCase())) return handler(event, context)
+    return undefined
+  }
+  Object.defineProperty(filtered, 'name', { value: handlerName(handler) === 'anonymous' ? '' : handlerName(handler) })
+  if (!filtered.name && registeredAs.has(handler)) registeredAs.set(filtered, registeredAs.get(handler) as string)
+  return filtered
 }
 
 /** The handlers of one event name: all of them, and those a tolerated mismatch may reach. */
@@ -60,16 +84,23 @@ export function createDispatcher() {
 
   return {
     handlersFor,
-    add(selectors: readonly string[], handler: AnyHandler) {
+    add(selectors: readonly string[], handler: AnyHandler, changed?: readonly string[]) {
       nameAnonymous(handler, `on(${selectors.map((s) => `'${s}'`).join(', ')})`)
+      const runs = changed === undefined ? handler : onlyWhenChanged(handler, changed)
       for (const selector of selectors) {
-        routes.push({ selector, match: compileSelector(selector), exact: !selector.includes('*'), handler })
+        routes.push({
+          selector,
+          match: compileSelector(selector),
+          exact: !selector.includes('*'),
+          handler: runs,
+          registered: handler,
+        })
       }
       cache.clear()
     },
     remove(selectors: readonly string[], handler: AnyHandler) {
       for (const selector of selectors) {
-        const index = routes.findIndex((r) => r.selector === selector && r.handler === handler)
+        const index = routes.findIndex((r) => r.selector === selector && r.registered === handler)
         if (index !== -1) routes.splice(index, 1)
       }
       cache.clear()

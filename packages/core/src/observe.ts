@@ -194,7 +194,9 @@ function outcomeOf(answer: SuperOfficeWebhookAnswer, durationMs: number): SuperO
             ? 'deferred'
             : body.queued
               ? 'queued'
-              : 'handled'
+              : body.ignored
+                ? 'ignored'
+                : 'handled'
     : body.error
   const event = answer.event
   return {

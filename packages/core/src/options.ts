@@ -1,5 +1,6 @@
 import type { SuperOfficeDedupeStore } from './dedupe.js'
 import type { SuperOfficeInbox } from './inbox.js'
+import type { SuperOfficeAnyEvent } from './schemas.js'
 import type { SuperOfficeSecrets } from './signature.js'
 import type { SuperOfficeEntityFetcher } from './types.js'
 
@@ -106,6 +107,14 @@ export interface SuperOfficeWebhooksOptions {
    * queue can deliver late, and each refusal counts towards the nine failures.
    */
   maxEventAgeSeconds?: number
+  /**
+   * Echo suppression for integrations that write back to SuperOffice: every write triggers a
+   * webhook of its own, so a two-way sync would loop. Events whose `ChangedByAssociateId` is one of
+   * these ids (the integration's own associates), or for which the function returns true, are
+   * answered 200 `{ ok: true, ignored: true }` (outcome `ignored`, logged at debug) and no handler
+   * runs, with or without an inbox.
+   */
+  ignoreChangesBy?: readonly number[] | ((event: SuperOfficeAnyEvent) => boolean)
   /** Duplicate check on `EventId`, per tenant. On by default with an in-memory store. */
   dedupe?: false | SuperOfficeDedupeOptions
   /**

@@ -1,10 +1,11 @@
 import { createAccept } from './accept.js'
-import { errorAnswer, toResponse } from './answer.js'
+import { ANSWERS, errorAnswer, okAnswer, toResponse } from './answer.js'
 import { DEFAULT_MAX_BODY_BYTES } from './body.js'
 import { createMemoryDedupeStore } from './dedupe.js'
 import { createDeliver } from './deliver.js'
 import { type Accepted, isDelivery } from './delivery.js'
 import { createDispatcher } from './dispatch.js'
+import { createEchoRule } from './echo.js'
 import { createEnqueue } from './enqueue.js'
 import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
 import type { SuperOfficeInbox, SuperOfficeInboxWorker } from './inbox.js'
@@ -99,8 +100,17 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
 
   // With an inbox, the answer waits for the store only; workers run the handlers (enqueue.ts).
   const enqueue = createEnqueue(fail)
+  const isEcho = createEchoRule(options.ignoreChangesBy)
   const route = (accepted: Accepted): Answer => {
     if (!isDelivery(accepted)) return accepted
+    if (isEcho && accepted.name !== 'test' && isEcho(accepted.event)) {
+      observer.log(
+        'debug',
+        'ignored',
+        `ignored ${accepted.name} ${accepted.eventId ?? ''}: a change by the integration itself (ignoreChangesBy)`,
+      )
+      return okAnswer(ANSWERS.ignored, accepted.event)
+    }
     return inbox && accepted.name !== 'test' ? enqueue(inbox, accepted) : deliver(accepted)
   }
   // Synchronous until a step really returns a promise (an async resolver, an inbox, a shared
@@ -128,9 +138,13 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
 
   const webhooks: SuperOfficeWebhooks = {
     maxBodyBytes,
-    on(selector, handler) {
+    on(selector, handler, handlerOptions) {
       register('on(selector, handler)', handler)
-      dispatcher.add(Array.isArray(selector) ? selector : [selector as string], handler as AnyHandler)
+      dispatcher.add(
+        Array.isArray(selector) ? selector : [selector as string],
+        handler as AnyHandler,
+        handlerOptions?.changed as readonly string[] | undefined,
+      )
       return webhooks
     },
     off(selector, handler) {

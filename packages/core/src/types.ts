@@ -109,6 +109,38 @@ export type SuperOfficeEventHandler<S extends string = string> = (
 ) => unknown
 
 /**
+ * The documented field names of the events a selector matches (the keys of their `FieldValues`,
+ * which are the names `Changes` lists); `never` where the catalogue has none.
+ *
+ * @example
+ * ```ts
+ * type ContactFields = SuperOfficeChangedField<'contact.changed'> // 'business_idx' | 'category_idx' | …
+ * ```
+ */
+export type SuperOfficeChangedField<S extends string> =
+  SuperOfficeEventFor<S> extends infer E
+    ? E extends { FieldValues?: infer F }
+      ? keyof { [K in keyof NonNullable<F> as string extends K ? never : K]: true } & string
+      : never
+    : never
+
+/**
+ * Options of `webhooks.on(selector, handler, options)`.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('contact.changed', syncName, { changed: ['name', 'business_idx'] })
+ * ```
+ */
+export interface SuperOfficeHandlerOptions<S extends string = string> {
+  /**
+   * Run only when one of these fields is in the event's `Changes` (compared without regard to
+   * case). The documented names are suggested; any name is accepted, since installations differ.
+   */
+  changed?: readonly (SuperOfficeChangedField<S> | (string & {}))[]
+}
+
+/**
  * A handler for every event but `test`, documented or not.
  *
  * @example
@@ -158,8 +190,11 @@ export type SuperOfficeErrorHandler = (error: SuperOfficeWebhookError, info: Sup
  * ```
  */
 export interface SuperOfficeOutcome {
-  /** `handled`, `duplicate`, `test`, `unhandled`, `deferred`, `queued` (inbox), or the error code of a refusal. */
-  code: 'handled' | 'duplicate' | 'test' | 'unhandled' | 'deferred' | 'queued' | SuperOfficeWebhookErrorCode
+  /**
+   * `handled`, `duplicate`, `test`, `unhandled`, `deferred`, `queued` (inbox), `ignored` (the
+   * integration's own change, `ignoreChangesBy`), or the error code of a refusal.
+   */
+  code: 'handled' | 'duplicate' | 'test' | 'unhandled' | 'deferred' | 'queued' | 'ignored' | SuperOfficeWebhookErrorCode
   /** The status answered. */
   status: number
   /** The event name, once the signature matched and the body parsed. */
@@ -193,7 +228,7 @@ export type SuperOfficeOutcomeHandler = (outcome: SuperOfficeOutcome) => unknown
  * ```
  */
 export type SuperOfficeAnswerBody =
-  | { ok: true; duplicate?: true; test?: true; handled?: false; deferred?: true; queued?: true }
+  | { ok: true; duplicate?: true; test?: true; handled?: false; deferred?: true; queued?: true; ignored?: true }
   | { ok: false; error: SuperOfficeWebhookErrorCode; message: string }
 
 /**
@@ -253,6 +288,7 @@ export interface SuperOfficeWebhooks {
   on<const S extends SuperOfficeEventSelector>(
     selector: S | readonly S[],
     handler: SuperOfficeEventHandler<S>,
+    options?: SuperOfficeHandlerOptions<S>,
   ): SuperOfficeWebhooks
   /** Removes a handler registered with `on` for the same selector(s). Returns the receiver. */
   off<const S extends SuperOfficeEventSelector>(

@@ -1,5 +1,10 @@
 import 'reflect-metadata'
-import type { SuperOfficeEventContext, SuperOfficeEventFor, SuperOfficeEventSelector } from '@superoffice-webhooks/core'
+import type {
+  SuperOfficeEventContext,
+  SuperOfficeEventFor,
+  SuperOfficeEventSelector,
+  SuperOfficeHandlerOptions,
+} from '@superoffice-webhooks/core'
 import { ON_SUPEROFFICE_EVENT } from './constants.js'
 
 /**
@@ -23,18 +28,40 @@ import { ON_SUPEROFFICE_EVENT } from './constants.js'
  *
  *   @OnSuperOfficeEvent('contact.*')
  *   onContact(event: SuperOfficeEventFor<'contact.*'>) {}
+ *
+ *   // Only when one of these fields changed (the options come last):
+ *   @OnSuperOfficeEvent('contact.changed', { changed: ['name', 'business_idx'] })
+ *   onRenamed(event: SuperOfficeEvent<'contact.changed'>) {}
  * }
  * ```
  */
-export function OnSuperOfficeEvent<const S extends SuperOfficeEventSelector>(...selectors: [S, ...S[]]) {
-  return <M extends (event: SuperOfficeEventFor<S>, context: SuperOfficeEventContext) => unknown>(
+export function OnSuperOfficeEvent<const S extends SuperOfficeEventSelector>(
+  ...args:
+    | [S, ...S[]]
+    | [S, SuperOfficeHandlerOptions<S>]
+    | [S, S, SuperOfficeHandlerOptions<S>]
+    | [S, S, S, SuperOfficeHandlerOptions<S>]
+) {
+  const last = args[args.length - 1]
+  const options =
+    typeof last === 'object' && last !== null && !Array.isArray(last)
+      ? (last as SuperOfficeHandlerOptions<S>)
+      : undefined
+  const selectors = (options ? args.slice(0, -1) : args) as string[]
+  return <M extends (event: SuperOfficeEventFor<S>, context: SuperOfficeEventContext<S>) => unknown>(
     _target: object,
     _key: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
   ): void => {
     const method = descriptor.value
     if (typeof method !== 'function') throw new TypeError('@OnSuperOfficeEvent decorates methods.')
-    const existing: string[] = Reflect.getMetadata(ON_SUPEROFFICE_EVENT, method) ?? []
-    Reflect.defineMetadata(ON_SUPEROFFICE_EVENT, [...existing, ...selectors], method)
+    const existing: SuperOfficeEventRegistration[] = Reflect.getMetadata(ON_SUPEROFFICE_EVENT, method) ?? []
+    Reflect.defineMetadata(ON_SUPEROFFICE_EVENT, [...existing, { selectors, options }], method)
   }
+}
+
+/** What one `@OnSuperOfficeEvent` records on its method. */
+export interface SuperOfficeEventRegistration {
+  selectors: string[]
+  options: SuperOfficeHandlerOptions | undefined
 }

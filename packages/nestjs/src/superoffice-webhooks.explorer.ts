@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner } from '@nestjs/core'
 import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { ON_SUPEROFFICE_EVENT, SUPEROFFICE_WEBHOOKS } from './constants.js'
+import type { SuperOfficeEventRegistration } from './on-superoffice-event.decorator.js'
 
 /** Finds `@OnSuperOfficeEvent` methods on every provider at start-up and registers them. */
 @Injectable()
@@ -23,8 +24,11 @@ export class SuperOfficeWebhooksExplorer implements OnModuleInit {
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const method = (prototype as Record<string, unknown>)[name]
         if (typeof method !== 'function') continue
-        const selectors: string[] | undefined = Reflect.getMetadata(ON_SUPEROFFICE_EVENT, method)
-        if (!selectors?.length) continue
+        const registrations: SuperOfficeEventRegistration[] | undefined = Reflect.getMetadata(
+          ON_SUPEROFFICE_EVENT,
+          method,
+        )
+        if (!registrations?.length) continue
         const owner = `${(wrapper.metatype as { name?: string } | undefined)?.name ?? wrapper.name}.${name}`
         if (!wrapper.isDependencyTreeStatic() || !instance) {
           // A request-scoped provider has no instance to call when a delivery arrives outside any
@@ -38,9 +42,12 @@ export class SuperOfficeWebhooksExplorer implements OnModuleInit {
         const bound = (method as (...args: unknown[]) => unknown).bind(instance)
         // Named Class.method(), so log lines and onError say which handler failed.
         Object.defineProperty(bound, 'name', { value: owner })
-        this.webhooks.on(selectors, bound)
-        count++
-        this.logger.log(`${selectors.join(', ')} -> ${owner}()`)
+        for (const { selectors, options } of registrations) {
+          this.webhooks.on(selectors, bound, options)
+          count++
+          const only = options?.changed ? ` (when ${options.changed.join(', ')} changed)` : ''
+          this.logger.log(`${selectors.join(', ')} -> ${owner}()${only}`)
+        }
       }
     }
     if (count === 0)

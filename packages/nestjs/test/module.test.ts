@@ -180,3 +180,32 @@ it('logs at start-up which handler serves which event', async () => {
   expect(logs).toContain('quote.approved, quote.rejected -> SalesService.onQuote()')
   expect(logs).toContain('* -> AuditService.everything()')
 })
+
+describe('@OnSuperOfficeEvent with { changed }', () => {
+  it('runs the method only when one of the fields changed', async () => {
+    const ran: string[] = []
+    @Injectable()
+    class ContactSync {
+      @OnSuperOfficeEvent('contact.changed', { changed: ['business_idx'] })
+      onBusiness(event: SuperOfficeEvent<'contact.changed'>) {
+        ran.push(event.EventId)
+      }
+    }
+    @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret })], providers: [ContactSync] })
+    class ChangedModule {}
+    const app = await NestFactory.create(ChangedModule, { logger: false })
+    await app.listen(0, '127.0.0.1')
+    try {
+      const url = `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}/webhooks/superoffice`
+      const business = createTestEvent('contact.changed', { Changes: ['updated', 'business_idx'] })
+      const other = createTestEvent('contact.changed', { Changes: ['category_idx'] })
+      for (const event of [business, other]) {
+        const { body, headers } = signedPayload(event, { secret })
+        expect((await fetch(url, { method: 'POST', body, headers })).status).toBe(200)
+      }
+      expect(ran).toEqual([business.EventId])
+    } finally {
+      await app.close()
+    }
+  })
+})
