@@ -55,9 +55,13 @@ export class Redactor {
   redact(text: string): string {
     let out = text
     for (const secret of this.secrets) out = out.split(secret).join('[redacted]')
-    // Control characters from a server's text would reach terminals and log lines raw.
+    // Control characters from a server's text would reach terminals and log lines raw: shown
+    // escaped (`\x1b`) instead. Line breaks and tabs stay; a terminal printer escapes those itself.
     // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-    return out.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?')
+    return out.replace(
+      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+    )
   }
 }
 
