@@ -12,7 +12,7 @@ const api = createSuperOfficeApi({
 
 const webhooks = createSuperOfficeWebhooks({ secret: process.env.SUPEROFFICE_WEBHOOK_SECRET!, api })
 
-webhooks.on('sale.sold', async (event, context) => {
+webhooks.on('sale.sold', async (_event, context) => {
   const sale = await context.fetchEntity() // SaleEntity | null
   if (!sale) return // deleted since: nothing to do, and no retry
   console.log(sale.Heading, sale.Amount, sale.Contact?.Name)

@@ -46,6 +46,9 @@ export interface Exchange {
   text: string
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
 /** Remembers every credential the client handled, and removes them from any text it reports. */
 export class Redactor {
   private readonly secrets = new Set<string>()
@@ -57,11 +60,7 @@ export class Redactor {
     for (const secret of this.secrets) out = out.split(secret).join('[redacted]')
     // Control characters from a server's text would reach terminals and log lines raw: shown
     // escaped (`\x1b`) instead. Line breaks and tabs stay; a terminal printer escapes those itself.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-    return out.replace(
-      /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-      (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-    )
+    return out.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
   }
 }
 

@@ -27,7 +27,7 @@ async function peer(handler: (req: IncomingMessage, res: ServerResponse, origin:
 
 /** An authority whose state API sends the tenant to `host`; API calls use a Bearer token. */
 async function authorityFor(host: string) {
-  return peer((req, res) => {
+  return peer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(
       JSON.stringify({ ContextIdentifier: 'Cust1', Endpoint: `${host}/Cust1`, State: 'Running', IsRunning: true }),

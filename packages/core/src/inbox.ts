@@ -34,11 +34,42 @@ export interface SuperOfficeInboxJob {
   retry: number | undefined
   /** When the receiver took it in (ISO 8601). */
   receivedAt: string
+  /** The body's `Entity` (`sale`, `y_equipment`…), for engines that group work per row. */
+  entity?: string | undefined
+  /** The body's `PrimaryKey`, for engines that group work per row. */
+  primaryKey?: number | undefined
+  /**
+   * Set by an engine that merged a burst of events for one row into this job (coalescing): how
+   * many, and the first and last EventId. Handlers see it as `context.coalesced`.
+   */
+  coalesced?: SuperOfficeCoalesced
   /**
    * Set on a job an operator replayed (`inbox.replay(...)`): the stored job it repeats and when.
    * A replay is a new job, so neither the queue nor the dedupe store drops it.
    */
   replay?: SuperOfficeReplay
+}
+
+/**
+ * What a coalesced job carries (several events for one row merged into one job, the last body
+ * kept), and handlers see as `context.coalesced`.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('contact.changed', (event, { coalesced }) => {
+ *   if (coalesced) console.log(coalesced.count, 'changes since', coalesced.firstEventId)
+ * })
+ * ```
+ */
+export interface SuperOfficeCoalesced {
+  /** How many events were merged (1 when none was). */
+  count: number
+  /** The EventId of the burst's first event. */
+  firstEventId: string | undefined
+  /** The EventId of the last one: the body this job carries. */
+  lastEventId: string | undefined
+  /** When the first one was received (ISO 8601). */
+  firstReceivedAt: string
 }
 
 /**
@@ -164,6 +195,8 @@ export function inboxJob(
 ): SuperOfficeInboxJob {
   const tenant = typeof event.ContextIdentifier === 'string' ? event.ContextIdentifier : undefined
   const eventId = typeof event.EventId === 'string' && event.EventId.length > 0 ? event.EventId : undefined
+  const entity = typeof event.Entity === 'string' && event.Entity !== '' ? event.Entity : undefined
+  const primaryKey = typeof event.PrimaryKey === 'number' ? event.PrimaryKey : undefined
   return {
     id: eventId === undefined ? undefined : inboxJobId(tenant, eventId),
     body: bodyText(rawBody),
@@ -174,5 +207,7 @@ export function inboxJob(
     secretIndex,
     retry,
     receivedAt: new Date().toISOString(),
+    ...(entity === undefined ? {} : { entity }),
+    ...(primaryKey === undefined ? {} : { primaryKey }),
   }
 }

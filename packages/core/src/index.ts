@@ -26,6 +26,7 @@ export {
 export { getHeader, type HeadersLike } from './headers.js'
 export {
   inboxJobId,
+  type SuperOfficeCoalesced,
   type SuperOfficeInbox,
   type SuperOfficeInboxJob,
   type SuperOfficeInboxWorker,

@@ -52,6 +52,7 @@ export function deliveryOfJob(
     headers: undefined,
     job: attempt,
     ...(job.replay ? { replay: job.replay } : {}),
+    ...(job.coalesced ? { coalesced: job.coalesced } : {}),
   }
 }
 

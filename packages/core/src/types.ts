@@ -1,6 +1,7 @@
 import type { SuperOfficeWebhookError, SuperOfficeWebhookErrorCode } from './errors.js'
 import type { HeadersLike } from './headers.js'
 import type {
+  SuperOfficeCoalesced,
   SuperOfficeInboxJob,
   SuperOfficeJobAttempt,
   SuperOfficeReplay,
@@ -85,6 +86,17 @@ export interface SuperOfficeEventContext<S extends string = string> {
   request?: unknown
   /** Set when an operator replayed this event from the inbox (`inbox.replay(...)`). */
   replay?: SuperOfficeReplay
+  /**
+   * Set when the inbox merged a burst of events for this row into one job (its `coalesce`
+   * option): how many, and the first and last EventId. The event is the last one.
+   */
+  coalesced?: SuperOfficeCoalesced
+  /**
+   * Whether this event's `Timestamp` is later than `other` (a Timestamp stored with your last
+   * write of the row, or a Date), to the tenth of a microsecond: handlers drop stale writes with
+   * `if (!context.isNewerThan(row.syncedAt)) return`. `true` when `other` is missing.
+   */
+  isNewerThan(other: string | Date | null | undefined): boolean
   /**
    * The entity behind the event, fetched from the tenant's SuperOffice API (the receiver's `api`
    * option): the Sale of a `sale.*` event, the Contact of a `contact.*` event… `null` when the row

@@ -111,3 +111,22 @@ describe('on(selector, handler, { changed }): only the fields a handler cares ab
     expect(() => webhooks.on('contact.changed', () => {}, { changed: [] })).toThrow(/non-empty list of field names/)
   })
 })
+
+describe('context.isNewerThan', () => {
+  it("compares the event's Timestamp to the tenth of a microsecond; true against nothing", async () => {
+    const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
+    const seen: boolean[][] = []
+    webhooks.on('sale.changed', (_event, context) => {
+      seen.push([
+        context.isNewerThan('2026-11-25T10:00:00.1234566Z'),
+        context.isNewerThan('2026-11-25T10:00:00.1234568Z'),
+        context.isNewerThan(new Date('2026-11-25T10:00:00.123Z')),
+        context.isNewerThan('2026-11-25T11:00:00+02:00'),
+        context.isNewerThan(undefined),
+        context.isNewerThan('not a time'),
+      ])
+    })
+    await webhooks.handle(signed(envelope('sale.changed', { Timestamp: '2026-11-25T10:00:00.1234567Z' })))
+    expect(seen).toEqual([[true, false, true, true, true, true]])
+  })
+})
