@@ -16,6 +16,7 @@ export default mergeConfig(
       'test/postgres.test.ts',
       'test/cluster.test.ts',
       'test/replay.test.ts',
+      'test/after-the-200.test.ts',
     ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,

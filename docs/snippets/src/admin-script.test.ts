@@ -1,17 +1,31 @@
 // The admin README's snippet, run as the script a user would save it as (Node strips its types):
 // it must create the webhook, check at once, and then stay up as a watchdog until SIGTERM.
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
 import { startWebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
+import { startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { expect, it } from 'vitest'
 
 const script = fileURLToPath(new URL('./admin.ts', import.meta.url))
 
 it('the admin snippet runs as a script: creates the webhook, checks at once, stays up until SIGTERM', async () => {
   const api = await startWebhookApiServer()
+  // SuperOffice Online's stand-in in front of the Webhook API: the script finds the tenant's host
+  // and gets a system-user ticket with this key.
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const online = await startSuperOfficeOnline({
+    appPublicKey: publicKey,
+    forward: () => ({ baseUrl: api.baseUrl, headers: { authorization: `Bearer ${api.token}` } }),
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'admin-snippet-'))
+  writeFileSync(join(dir, 'key.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }))
   const secret = 'snippet-admin-secret'
   const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
   const receiver = createServer(async (req, res) => {
@@ -22,8 +36,11 @@ it('the admin snippet runs as a script: creates the webhook, checks at once, sta
   const child = spawn(process.execPath, [script], {
     env: {
       ...process.env,
-      SUPEROFFICE_API_URL: api.baseUrl,
-      SUPEROFFICE_ACCESS_TOKEN: api.token,
+      SUPEROFFICE_ENVIRONMENT: online.authority,
+      SUPEROFFICE_TENANT: 'Cust12345',
+      SUPEROFFICE_APP_TOKEN: online.applicationToken,
+      SUPEROFFICE_PRIVATE_KEY_FILE: join(dir, 'key.pem'),
+      SUPEROFFICE_SYSTEM_USER_TOKEN: 'Cust12345-system-user',
       SUPEROFFICE_WEBHOOK_SECRET: secret,
       PUBLIC_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/superoffice`,
     },
@@ -51,7 +68,9 @@ it('the admin snippet runs as a script: creates the webhook, checks at once, sta
     child.kill('SIGTERM')
     const code = await exited
     receiver.close()
+    await online.close()
     await api.close()
+    rmSync(dir, { recursive: true, force: true })
     expect(code).toBe(0)
   }
 })

@@ -1,17 +1,13 @@
 // #region readme
-import { readFileSync } from 'node:fs'
 import { createSuperOfficeWebhookClient, ensureWebhook, watchWebhooks } from '@superoffice-webhooks/admin'
-import { createSuperOfficeApi } from '@superoffice-webhooks/api'
+import { createSuperOfficeApi, superOfficeApiOptionsFromEnv } from '@superoffice-webhooks/api'
 
 // SuperOffice Online: the tenant's current host comes from SuperOffice's state API, and the calls
-// carry a system-user ticket (see docs/online.md for the app token, key and system user token).
-const api = createSuperOfficeApi({
-  environment: 'online',
-  applicationToken: process.env.SUPEROFFICE_APP_TOKEN!,
-  privateKey: readFileSync(process.env.SUPEROFFICE_PRIVATE_KEY_FILE!, 'utf8'),
-  systemUserToken: process.env.SUPEROFFICE_SYSTEM_USER_TOKEN!,
-})
-const client = createSuperOfficeWebhookClient({ api, tenant: 'Cust12345' })
+// carry a system-user ticket. From SUPEROFFICE_APP_TOKEN, SUPEROFFICE_PRIVATE_KEY_FILE,
+// SUPEROFFICE_SYSTEM_USER_TOKEN and SUPEROFFICE_ENVIRONMENT (see docs/online.md); or pass
+// { environment: 'online', applicationToken, privateKey, systemUserToken } yourself.
+const api = createSuperOfficeApi(superOfficeApiOptionsFromEnv()!)
+const client = createSuperOfficeWebhookClient({ api, tenant: process.env.SUPEROFFICE_TENANT! }) // Cust12345
 // On-premise instead: createSuperOfficeWebhookClient({ baseUrl: 'https://crm.example.com/SuperOffice', accessToken })
 
 // At deployment or start-up: create the webhook, or update it when it differs. SuperOffice posts a

@@ -32,6 +32,14 @@ export interface Engine {
   ): Worker<SuperOfficeInboxJob>
   /** Whether an error of `open` refuses the store's configuration (it stands), not an outage. */
   refused(error: unknown): boolean
+  /**
+   * Takes the lock of one row for `ttlMs` (ordered work: one job per row at a time across every
+   * worker); `false` when another worker holds it. The lock expires, so a crashed worker's row
+   * is freed.
+   */
+  lockRow(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** Frees a row's lock, only while it is still this token's. */
+  unlockRow(key: string, token: string): Promise<void>
   close(): Promise<void>
 }
 

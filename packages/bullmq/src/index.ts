@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type {
   SuperOfficeInbox,
   SuperOfficeInboxJob,
@@ -5,13 +6,15 @@ import type {
   SuperOfficeWebhooks,
   SuperOfficeWorkerOptions,
 } from '@superoffice-webhooks/core'
-import { type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
+import { DelayedError, type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
+import { type BullMQCoalesceOptions, createCoalescer, rowOf } from './coalesce.js'
 import { type Engine, sleep } from './engine.js'
 import { describeJob, failedJob } from './failed-jobs.js'
 import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
 import { redisEngine } from './redis-engine.js'
 
+export type { BullMQCoalesceOptions } from './coalesce.js'
 export type { PgPoolLike } from './postgres-engine.js'
 
 /**
@@ -85,6 +88,20 @@ export interface BullMQInboxOptions {
    * migrations are a deployment step of their own.
    */
   migrate?: boolean
+  /**
+   * Merge bursts: events for one row (tenant, Entity, PrimaryKey) matching `events` (default
+   * `['*.changed']`) become one job carrying the last body, run after `delayMs` of quiet (default
+   * 2 s) and at the latest `maxDelayMs` after the first (default 30 s). Handlers see
+   * `context.coalesced` (how many, first and last EventId). `created` and `deleted` are never
+   * merged; a `deleted` removes its row's pending merged change.
+   */
+  coalesce?: BullMQCoalesceOptions
+  /**
+   * `'entity'`: at most one job at a time per row (tenant, Entity, PrimaryKey) across every
+   * worker; a job whose row is busy waits (delayed a moment, not failed, no attempt used).
+   * Handlers can then drop stale writes safely with `context.isNewerThan(...)`.
+   */
+  orderBy?: 'entity'
 }
 
 /**
@@ -322,6 +339,10 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     removeOnComplete: options.removeOnComplete ?? { age: DAY },
     removeOnFail: options.removeOnFail ?? { age: 30 * DAY },
   }
+  const coalescer = options.coalesce ? createCoalescer(options.coalesce, jobOptions) : undefined
+  if (options.orderBy !== undefined && options.orderBy !== 'entity') {
+    throw new TypeError(`createBullMQInbox: orderBy must be 'entity', not '${String(options.orderBy)}'.`)
+  }
   const workers = new Set<BullMQInboxWorker>()
   let closed = false
 
@@ -377,14 +398,12 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         )
       })
       try {
-        await Promise.race([
-          (engine.queue as Queue).add(
-            job.event,
-            job,
-            job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id },
-          ),
-          timeout,
-        ])
+        const q = engine.queue as Queue
+        const add = async () => {
+          if (coalescer && (await coalescer(q, job))) return
+          await q.add(job.event, job, job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id })
+        }
+        await Promise.race([add(), timeout])
       } finally {
         clearTimeout(timer)
       }
@@ -396,6 +415,20 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       const closeTimeoutMs = workerOptions.closeTimeoutMs ?? CLOSE_TIMEOUT_MS
       if (!(handlerTimeoutMs > 0)) throw new RangeError('handlerTimeoutMs must be a positive number.')
       const running = new Map<string, Running>()
+      // A busy row: on Redis the job goes back to wait a moment (delayed jobs are promoted at
+      // once). PostgreSQL's backend wakes for delayed jobs less eagerly, so there the worker
+      // keeps the job and asks again, backing off, for up to a few seconds first.
+      const lockRow = async (row: string, rowToken: string) => {
+        const ttl = handlerTimeoutMs + 30_000
+        if (await engine.lockRow(row, rowToken, ttl)) return true
+        if (engine.name !== 'PostgreSQL') return false
+        const deadline = Date.now() + 5_000
+        for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+          await sleep(delay + Math.random() * delay)
+          if (await engine.lockRow(row, rowToken, ttl)) return true
+        }
+        return false
+      }
       let stopping = false
       let worker: Worker<SuperOfficeInboxJob> | undefined
 
@@ -416,6 +449,15 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
             reject(error)
           }, handlerTimeoutMs)
         })
+        // Ordered work: the row's lock first; a busy row sends the job back to wait a moment.
+        const row = options.orderBy === 'entity' && job.data ? rowOf(job.data) : undefined
+        const rowToken = randomUUID()
+        if (row !== undefined && !(await lockRow(row, rowToken))) {
+          clearTimeout(timer)
+          interrupted.catch(() => {})
+          await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token)
+          throw new DelayedError()
+        }
         const key = token ?? String(job.id)
         running.set(key, entry)
         try {
@@ -423,6 +465,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         } finally {
           clearTimeout(timer)
           running.delete(key)
+          if (row !== undefined) await engine.unlockRow(row, rowToken).catch(() => {})
         }
       }
 

@@ -8,7 +8,7 @@ import { type Engine, type EngineLogger, RefusedStoreError, withTimeout } from '
  */
 export interface PgPoolLike {
   connect(): Promise<{ query(sql: string): Promise<{ rows: Record<string, unknown>[] }>; release(): void }>
-  query(sql: string): Promise<unknown>
+  query(sql: string, values?: unknown[]): Promise<unknown>
   end(): Promise<void>
   on(event: 'error', listener: (error: Error) => void): unknown
 }
@@ -50,6 +50,7 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
   let ownsPool = false
   let queue: BullMQ.Queue | undefined
   let warned = false
+  let locksReady: Promise<void> | undefined
 
   const makePool = async (): Promise<PgPoolLike> => {
     const connection = options.connection
@@ -120,10 +121,46 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
       )
     },
     refused: (error) => error instanceof RefusedStoreError,
+    async lockRow(key, token, ttlMs) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      locksReady ??= createLockTable(pool).catch((error: unknown) => {
+        locksReady = undefined
+        throw error
+      })
+      await locksReady
+      // One statement: a free or expired row lock is taken; a held one is left alone.
+      const { rows } = (await pool.query(
+        `INSERT INTO superoffice_row_lock (queue, key, token, expires_at_ms) VALUES ($1, $2, $3, $4::bigint + $5::bigint)
+         ON CONFLICT (queue, key) DO UPDATE SET token = EXCLUDED.token, expires_at_ms = EXCLUDED.expires_at_ms
+         WHERE superoffice_row_lock.expires_at_ms <= $4::bigint
+         RETURNING token`,
+        [options.queueName, key, token, Date.now(), Math.ceil(ttlMs)],
+      )) as { rows: unknown[] }
+      return rows.length > 0
+    },
+    async unlockRow(key, token) {
+      await pool?.query('DELETE FROM superoffice_row_lock WHERE queue = $1 AND key = $2 AND token = $3', [
+        options.queueName,
+        key,
+        token,
+      ])
+    },
     async close() {
       await queue?.close()
       if (ownsPool) await pool?.end().catch(() => {})
     },
+  }
+}
+
+/** The row locks of ordered work, beside BullMQ's tables (created once; concurrent creators agree). */
+async function createLockTable(pool: PgPoolLike): Promise<void> {
+  try {
+    await pool.query(
+      'CREATE TABLE IF NOT EXISTS superoffice_row_lock (queue text NOT NULL, key text NOT NULL, token text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
+    )
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    if (code !== '23505' && code !== '42P07' && code !== '42710') throw error
   }
 }
 

@@ -40,6 +40,7 @@ export function redisEngine(options: RedisEngineOptions): Engine {
   // The checks may take longer than one enqueue (a connection to make, a busy machine).
   const checkTimeoutMs = Math.max(options.timeoutMs, 5000)
   let warned = false
+  const rowKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-row:${key}`
 
   return {
     name: 'Redis',
@@ -75,12 +76,22 @@ export function redisEngine(options: RedisEngineOptions): Engine {
       })
     },
     refused: (error) => error instanceof RefusedStoreError,
+    // Beside the queue's own keys, under its prefix (on a cluster, in its hash-tagged slot).
+    async lockRow(key, token, ttlMs) {
+      return (await producer.set(rowKey(key), token, 'PX', Math.ceil(ttlMs), 'NX')) === 'OK'
+    },
+    async unlockRow(key, token) {
+      await producer.eval(UNLOCK, 1, rowKey(key), token)
+    },
     async close() {
       await queue.close()
       await Promise.all([...owned].map((c) => c.quit().catch(() => c.disconnect())))
     },
   }
 }
+
+/** Deletes a row lock only while it holds the caller's token. */
+const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 /** Waits until an ioredis client is connected, at most `ms`. */
 async function whenReady(redis: Redis, ms: number): Promise<void> {

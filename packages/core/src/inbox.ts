@@ -38,6 +38,8 @@ export interface SuperOfficeInboxJob {
   entity?: string | undefined
   /** The body's `PrimaryKey`, for engines that group work per row. */
   primaryKey?: number | undefined
+  /** The body's `Timestamp`, so an engine merging a row's events keeps the newest. */
+  timestamp?: string | undefined
   /**
    * Set by an engine that merged a burst of events for one row into this job (coalescing): how
    * many, and the first and last EventId. Handlers see it as `context.coalesced`.
@@ -209,5 +211,6 @@ export function inboxJob(
     receivedAt: new Date().toISOString(),
     ...(entity === undefined ? {} : { entity }),
     ...(primaryKey === undefined ? {} : { primaryKey }),
+    ...(typeof event.Timestamp === 'string' ? { timestamp: event.Timestamp } : {}),
   }
 }
