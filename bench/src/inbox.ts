@@ -21,7 +21,7 @@ export interface InboxRow {
 
 /** A throw-away redis-server on a free loopback port (the bench runs on Node's type stripping, so it
  * cannot load the test helpers, whose imports name .js files). */
-async function startRedis(): Promise<{ url: string; stop(): void }> {
+export async function startRedis(): Promise<{ url: string; stop(): void }> {
   const port = await new Promise<number>((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number }

@@ -297,6 +297,7 @@ function chunkedPost(url: string, size: number): Promise<{ status: number; body:
   })
 }
 
+export { findChromium } from './browser.js'
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
 export { runExampleAppContract } from './example-suite.js'
 export { hasPostgres, startPostgresServer, type TestPostgresServer } from './postgres-server.js'

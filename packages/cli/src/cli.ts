@@ -11,7 +11,7 @@ Usage:
                             [--repeat N] [--concurrency C] [--timeout MS] [--json]
   superoffice-webhooks send <url> --file <body.json> [--secret S] [--repeat N] ...
   superoffice-webhooks simulate <url> [--secret S] [--rate 5] [--duration 60s | --events N]
-                            [--threads 4] [--json]
+                            [--threads 4] [--report sim.html] [--json]
   superoffice-webhooks sign [--secret S] < body.json
   superoffice-webhooks verify [--secret S] --signature <base64> < body.json
   superoffice-webhooks events [--json]
@@ -44,6 +44,8 @@ Options:
   --rate R          simulate: events per second (default 5)
   --duration D      simulate: how long to send (60s, 2m; default 10s); --events N instead
   --threads T       simulate: requests in flight at once, as SuperOffice's senders (default 4)
+  --report FILE     simulate: also write a self-contained HTML page: the timeline of attempts,
+                    failures in a row against the limit of 9, when the webhook would be disabled
   --redis URL       inbox: the BullMQ inbox's Redis (default: $REDIS_URL)
   --queue NAME      inbox: the queue name (default superoffice-webhooks)
   --tenant T        webhooks: the Online tenant (ContextIdentifier; default: $SUPEROFFICE_TENANT); its

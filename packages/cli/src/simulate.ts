@@ -1,4 +1,5 @@
-import { simulateSuperOffice } from '@superoffice-webhooks/testing'
+import { writeFileSync } from 'node:fs'
+import { renderSimulationReport, simulateSuperOffice } from '@superoffice-webhooks/testing'
 import { dim, EXIT, errDim, green, parse, positiveInt, red, secretFrom, UsageError, yellow } from './common.js'
 
 /** `5`, `5s`, `90s`, `2m`, `500ms` into milliseconds. */
@@ -18,6 +19,7 @@ export async function simulate(args: string[]): Promise<number> {
     events: { type: 'string' },
     threads: { type: 'string' },
     tenant: { type: 'string' },
+    report: { type: 'string' },
   })
   const [url, ...extra] = positionals
   if (!url) throw new UsageError('simulate needs the URL of the endpoint: simulate <url> --rate 5 --duration 60s')
@@ -47,6 +49,11 @@ export async function simulate(args: string[]): Promise<number> {
     },
   })
   if (showProgress) process.stderr.write('\n')
+  if (values.report) {
+    // One page, no scripts or external files: open it in a browser, attach it to a ticket.
+    writeFileSync(values.report, renderSimulationReport(report, { url }))
+    if (!json) console.error(dim(`report written to ${values.report}`))
+  }
   const unreachable = report.attempts > 0 && report.failedStatuses['0'] === report.attempts
   if (json) {
     console.log(JSON.stringify(report))

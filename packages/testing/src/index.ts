@@ -7,6 +7,7 @@ export {
   type SuperOfficeOnlineTenant,
   startSuperOfficeOnline,
 } from './online.js'
+export { renderSimulationReport } from './report.js'
 export {
   NETSERVER_USER_AGENT,
   type SignedPayload,

@@ -96,6 +96,15 @@ export interface SimulationReport {
   }[]
   /** Whether more events were sent than `outcomes` lists. */
   outcomesTruncated: boolean
+  /**
+   * Every attempt in the order made, with its time (the first `maxOutcomes` × 3): the timeline
+   * `renderSimulationReport` draws.
+   */
+  timeline: SimulatedAttempt[]
+  /** The consecutive failures that disable the webhook (9 by default). */
+  maxConsecutiveFailures: number
+  /** The delays before the 2nd and 3rd attempt that were used (SuperOffice's: 1 s and 4 s). */
+  retryDelaysMs: [number, number]
   durationMs: number
 }
 
@@ -148,6 +157,7 @@ export async function simulateSuperOffice(url: string, options: SimulateOptions 
   const failedStatuses: Record<string, number> = {}
   const waiting: (() => void)[] = []
   const outcomes: SimulationReport['outcomes'] = []
+  const timeline: SimulatedAttempt[] = []
   let roomForMore: (() => void) | undefined
 
   // At most `threads` requests at once; the rest wait their turn, in order.
@@ -189,7 +199,9 @@ export async function simulateSuperOffice(url: string, options: SimulateOptions 
       const status = await send(text, headers)
       attempts++
       outcome.statuses.push(status)
-      options.onAttempt?.({ eventId: event.EventId, event: name, attempt, status, at: Date.now() - started })
+      const made = { eventId: event.EventId, event: name, attempt, status, at: Date.now() - started }
+      if (timeline.length < maxOutcomes * 3) timeline.push(made)
+      options.onAttempt?.(made)
       if (status === 200) {
         consecutive = 0
         outcome.outcome = 'delivered'
@@ -244,6 +256,9 @@ export async function simulateSuperOffice(url: string, options: SimulateOptions 
     disabledAtMs,
     outcomes,
     outcomesTruncated: generated > maxOutcomes,
+    timeline,
+    maxConsecutiveFailures: limit,
+    retryDelaysMs: [firstDelay, secondDelay],
     durationMs: Date.now() - started,
   }
 }
