@@ -1,6 +1,7 @@
 // pnpm bench: every benchmark in one run, printed as the tables BENCHMARKS.md shows.
 // BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
 import { cpus } from 'node:os'
+import { benchAfter200, formatAfter200 } from './after-200.ts'
 import { benchHostile, formatHostile } from './hostile.ts'
 import { benchHttp, formatHttp, hasWrk } from './http.ts'
 import { benchInbox, formatInbox } from './inbox.ts'
@@ -24,6 +25,9 @@ else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wr
 
 console.log("\n## Durable inbox (BullMQ 6 on a local redis-server and PostgreSQL) against each engine's bare add\n")
 console.log(formatInbox(await benchInbox({ events: quick ? 500 : 5000 })))
+
+console.log('\n## After the 200: bursts (coalesce) and order (orderBy)\n')
+console.log(formatAfter200(await benchAfter200()))
 
 console.log('\n## Memory of the in-memory dedupe store\n')
 console.log(formatMemory(benchMemory({ events: quick ? 200_000 : 1_000_000 })))
