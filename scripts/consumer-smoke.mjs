@@ -15,6 +15,8 @@ const PEERS = [
   'bullmq',
   'ioredis',
   'koa',
+  'express',
+  '@bull-board/api',
   'h3',
   '@nestjs/common',
   '@nestjs/core',
@@ -38,7 +40,10 @@ import { defineSuperOfficeWebhookHandler } from '@superoffice-webhooks/h3'
 import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
 import { createRedisDedupeStore } from '@superoffice-webhooks/redis'
 import { createSuperOfficeWebhookClient } from '@superoffice-webhooks/admin'
-for (const loaded of [defineSuperOfficeWebhookHandler, SuperOfficeWebhooksModule, createRedisDedupeStore, createSuperOfficeWebhookClient]) {
+import { createSuperOfficeApi, createSuperOfficeTenantStatus } from '@superoffice-webhooks/api'
+import { superOfficeWebhooks as expressWebhooks } from '@superoffice-webhooks/express'
+import { superOfficeInboxBoard } from '@superoffice-webhooks/bullmq/board'
+for (const loaded of [defineSuperOfficeWebhookHandler, SuperOfficeWebhooksModule, createRedisDedupeStore, createSuperOfficeWebhookClient, createSuperOfficeApi, createSuperOfficeTenantStatus, expressWebhooks, superOfficeInboxBoard]) {
   if (!loaded) throw new Error('an export did not load')
 }
 
