@@ -24,6 +24,11 @@ const steps = [
     'node',
     ['packages/api/scripts/generate-entities.mjs', '--check'],
   ],
+  [
+    "core's published JSON Schemas and OpenAPI document match its zod schemas",
+    'node',
+    ['scripts/schemas.mjs', '--check'],
+  ],
   ["docs/events.md matches core's schemas", 'node', ['scripts/events-doc.mjs', '--check']],
   ['tarballs hold README, LICENSE and dist', 'node', ['scripts/pack-check.mjs']],
   ['built packages on Node 20', 'node', ['scripts/node20-smoke.mjs']],

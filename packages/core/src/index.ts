@@ -123,4 +123,5 @@ export {
   parseSuperOfficeEvent,
   SchemaIssue,
   type SuperOfficeParseResult,
+  superOfficeEventStandardSchema,
 } from './validate.js'

@@ -267,3 +267,40 @@ export function parseSuperOfficeEvent(data: unknown, options: { strict?: boolean
     ? { success: true, event: verdict.event, kind: verdict.kind, mismatch: verdict.mismatch }
     : { success: true, event: verdict.event, kind: verdict.kind }
 }
+
+/**
+ * Any SuperOffice webhook body as a Standard Schema (https://standardschema.dev) validator, for
+ * libraries that take one (h3 v2's `readValidatedBody`, Hono's validator, tRPC): the documented
+ * event's schema by its `Event` name, tolerant of what SuperOffice adds. It validates a parsed body
+ * only; a signature must still be checked on the raw bytes first. Every zod schema of this package
+ * (`superOfficeEventSchemas['sale.sold']`…) is a Standard Schema too.
+ *
+ * @example
+ * ```ts
+ * const result = await superOfficeEventStandardSchema['~standard'].validate(body)
+ * if (!result.issues) console.log(result.value.Event)
+ * ```
+ */
+export const superOfficeEventStandardSchema: {
+  readonly '~standard': {
+    readonly version: 1
+    readonly vendor: 'superoffice-webhooks'
+    validate(
+      value: unknown,
+    ):
+      | { value: SuperOfficeAnyEvent; issues?: undefined }
+      | { issues: readonly { message: string; path?: readonly PropertyKey[] }[] }
+    readonly types?: { readonly input: unknown; readonly output: SuperOfficeAnyEvent }
+  }
+} = {
+  '~standard': {
+    version: 1,
+    vendor: 'superoffice-webhooks',
+    validate(value) {
+      const result = parseSuperOfficeEvent(value)
+      if (!result.success) return { issues: [{ message: result.error.message }] }
+      if (result.event === undefined) return { issues: [{ message: 'The body has no Event name.', path: ['Event'] }] }
+      return { value: result.event }
+    },
+  },
+}
