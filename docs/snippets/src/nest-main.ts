@@ -4,7 +4,10 @@
 import { NestFactory } from '@nestjs/core'
 import { AppModule } from './nest-module.js'
 
-const app = await NestFactory.create(AppModule) // or: NestFactory.create(AppModule, new FastifyAdapter())
-app.enableShutdownHooks()
-await app.listen(3000)
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule) // or: NestFactory.create(AppModule, new FastifyAdapter())
+  app.enableShutdownHooks()
+  await app.listen(3000)
+}
+void bootstrap()
 // #endregion readme
