@@ -1,0 +1,15 @@
+import { fileURLToPath } from 'node:url'
+import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+
+runExampleAppContract({
+  name: 'express-example',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: 'dist/server.js',
+})
+
+runExampleAppContract({
+  name: 'express-example',
+  cwd: fileURLToPath(new URL('..', import.meta.url)),
+  entry: 'dist/server.js',
+  inbox: true,
+})
