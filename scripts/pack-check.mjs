@@ -44,7 +44,13 @@ for (const name of readdirSync(join(root, 'packages'))) {
   for (const bin of Object.values(pkg.bin ?? {})) wanted.push(`package/${bin.replace(/^\.\//, '')}`)
   for (const file of wanted)
     if (!files.includes(file)) problems.push(`${pkg.name}: the tarball has no ${file.slice(8)}`)
-  const strays = files.filter((f) => !/^package\/(dist\/|README\.md$|LICENSE$|package\.json$)/.test(f))
+  // Besides dist, a package may ship what its `files` names on purpose (core's published schemas).
+  const shipped = (pkg.files ?? []).filter((f) => !['dist', 'README.md', 'LICENSE'].includes(f))
+  const strays = files.filter(
+    (f) =>
+      !/^package\/(dist\/|README\.md$|LICENSE$|package\.json$)/.test(f) &&
+      !shipped.some((dir) => f.startsWith(`package/${dir}/`)),
+  )
   if (strays.length) problems.push(`${pkg.name}: unexpected files in the tarball: ${strays.join(', ')}`)
   packed++
 }

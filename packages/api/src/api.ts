@@ -272,6 +272,10 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
     try {
       let moved = 0
       let renewed = false
+      // A 429 is SuperOffice pacing the tenant, not a failure: its waits count against
+      // maxRetryAfterMs in total rather than against `retries`, so a busy tenant slows calls down
+      // instead of failing them.
+      let throttledMs = 0
       for (let attempt = 0; ; ) {
         const { endpoint } = await endpoints.get(tenant)
         const authorization = await credential(tenant, false)
@@ -309,7 +313,20 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
             if (!systemUser) await credential(tenant, true)
             continue
           }
-          if ((status !== 429 && status < 500) || attempt >= limits.retries) {
+          if (status === 429) {
+            const wait = retryWait(limits, answer, Math.min(attempt, 6), label)
+            throttledMs += wait
+            if (throttledMs > limits.maxRetryAfterMs) {
+              throw new SuperOfficeApiError(
+                status,
+                label,
+                `throttled for more than ${Math.round(limits.maxRetryAfterMs / 1000)} s in total (maxRetryAfterMs): ${redactor.redact(messageOf(answer.text))}`,
+              )
+            }
+            await sleep(wait)
+            continue
+          }
+          if (status < 500 || attempt >= limits.retries) {
             throw new SuperOfficeApiError(status, label, redactor.redact(messageOf(answer.text)))
           }
         }
