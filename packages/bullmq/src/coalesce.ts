@@ -1,4 +1,4 @@
-import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { isNewerTimestamp, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
 import type { JobsOptions, Queue } from 'bullmq'
 
 /**
@@ -74,7 +74,8 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
     if (!merges(job.event)) return false
     const pending = await pendingOf(queue, id)
     const before = pending?.data as SuperOfficeInboxJob | undefined
-    if (before && newer(before.timestamp, job.timestamp)) {
+    // Only a pending body that is really newer wins; without Timestamps the arriving one does.
+    if (before?.timestamp && job.timestamp && isNewerTimestamp(before.timestamp, job.timestamp)) {
       // An older event arriving late (a redelivery): the pending job already has a newer body.
       const coalesced = before.coalesced ?? {
         count: 1,
@@ -107,16 +108,4 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
     })
     return true
   }
-}
-
-/** Whether SuperOffice Timestamp `a` is later than `b` (text of the same format compares in order once padded). */
-function newer(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false
-  const norm = (t: string) => {
-    const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(t)
-    return m ? `${m[1]}.${(m[2] ?? '').padEnd(7, '0').slice(0, 7)}` : undefined
-  }
-  const x = norm(a)
-  const y = norm(b)
-  return x !== undefined && y !== undefined && x > y
 }

@@ -12,9 +12,15 @@ import type { AnyHandler, SuperOfficeEventContext, SuperOfficeWebhookAnswer } fr
  * Whether a SuperOffice `Timestamp` (`2018-04-24T08:18:42.089895Z`, up to 7 fractional digits) is
  * later than another time: compared to the tenth of a microsecond, since two changes of one row
  * can fall in the same millisecond. `true` when the other is missing or unreadable (nothing to
- * be stale against); `false` when this event's own Timestamp is unreadable.
+ * be stale against); `false` when this event's own Timestamp is unreadable. What
+ * `context.isNewerThan` runs, and what an inbox merging a row's events keeps the newest by.
+ *
+ * @example
+ * ```ts
+ * isNewerTimestamp('2026-11-25T10:00:00.1234567Z', '2026-11-25T10:00:00.1234566Z') // true
+ * ```
  */
-export function isNewer(timestamp: unknown, other: string | Date | null | undefined): boolean {
+export function isNewerTimestamp(timestamp: unknown, other: string | Date | null | undefined): boolean {
   const mine = ticks(timestamp)
   if (mine === undefined) return false
   const theirs = other instanceof Date ? BigInt(other.getTime()) * 10_000n : ticks(other)
@@ -180,7 +186,7 @@ export function createDeliver(config: DeliverConfig) {
       header: headers === undefined ? () => undefined : (headerName) => getHeader(headers, headerName),
       request: delivery.request,
       fetchEntity: () => fetchEntity(event) as Promise<never>,
-      isNewerThan: (other) => isNewer(event.Timestamp, other),
+      isNewerThan: (other) => isNewerTimestamp(event.Timestamp, other),
     }
     if (delivery.replay) context.replay = delivery.replay
     if (delivery.coalesced) context.coalesced = delivery.coalesced

@@ -14,6 +14,7 @@ export {
   type MemoryDedupeStoreOptions,
   type SuperOfficeDedupeStore,
 } from './dedupe.js'
+export { isNewerTimestamp } from './deliver.js'
 export {
   isSuperOfficeWebhookError,
   methodNotAllowed,
