@@ -1,4 +1,5 @@
 import {
+  assertTenant,
   createSuperOfficeApi,
   type HttpLimits,
   type SuperOfficeApi,
@@ -209,6 +210,8 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
         'createSuperOfficeWebhookClient: api must be a SuperOffice API client (createSuperOfficeApi).',
       )
     }
+    // A tenant id goes into every URL: refused here, at creation, rather than at the first call.
+    assertTenant(options.tenant)
     api = options.api
     tenant = options.tenant
   } else {
