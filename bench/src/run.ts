@@ -1,7 +1,10 @@
 // pnpm bench: every benchmark in one run, printed as the tables BENCHMARKS.md shows.
 // BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { benchAfter200, formatAfter200 } from './after-200.ts'
+import { httpChart, inboxChart, pipelineChart } from './charts.ts'
 import { benchHostile, formatHostile } from './hostile.ts'
 import { benchHttp, formatHttp, hasWrk } from './http.ts'
 import { benchInbox, formatInbox } from './inbox.ts'
@@ -9,10 +12,21 @@ import { benchMemory, formatMemory } from './memory.ts'
 import { benchPipeline, formatPipeline } from './pipeline.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
+// The charts BENCHMARKS.md shows, drawn from this run's figures (BENCH_CHARTS=dir to write them
+// elsewhere; a quick run writes none unless asked, so it never replaces real figures).
+const chartsDir = process.env.BENCH_CHARTS ?? (quick ? undefined : fileURLToPath(new URL('../charts/', import.meta.url)))
+const chart = (name: string, svg: string) => {
+  if (!chartsDir) return
+  mkdirSync(chartsDir, { recursive: true })
+  writeFileSync(`${chartsDir}/${name}.svg`, svg)
+  console.log(`\n(chart: ${chartsDir}/${name}.svg)`)
+}
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick run)' : ''}\n`)
 
 console.log('## Pipeline per event (µs, median of batches of 50; lower is better)\n')
-console.log(formatPipeline(await benchPipeline({ timeMs: quick ? 200 : 2000 })))
+const pipeline = await benchPipeline({ timeMs: quick ? 200 : 2000 })
+console.log(formatPipeline(pipeline))
+chart('pipeline', pipelineChart(pipeline))
 
 console.log('\n## Hostile and odd input (µs per request, p50)\n')
 console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
@@ -20,11 +34,17 @@ console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))
 console.log(
   '\n## HTTP per adapter (wrk on loopback; the three routes of a framework at once on CPU 0; server CPU per request from each server process)\n',
 )
-if (hasWrk()) console.log(formatHttp(await benchHttp(quick ? { rounds: 1 } : {})))
+if (hasWrk()) {
+  const http = await benchHttp(quick ? { rounds: 1 } : {})
+  console.log(formatHttp(http))
+  chart('http', httpChart(http))
+}
 else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
 
 console.log("\n## Durable inbox (BullMQ 6 on a local redis-server and PostgreSQL) against each engine's bare add\n")
-console.log(formatInbox(await benchInbox({ events: quick ? 500 : 5000 })))
+const inbox = await benchInbox({ events: quick ? 500 : 5000 })
+console.log(formatInbox(inbox))
+if (inbox.engines.length > 0) chart('inbox', inboxChart(inbox))
 
 console.log('\n## After the 200: bursts (coalesce) and order (orderBy)\n')
 console.log(formatAfter200(await benchAfter200()))

@@ -140,10 +140,25 @@ export function verifySignatureSync(
 /** Whether node:crypto is in use (false on edge runtimes, where WebCrypto is). */
 export const usesNodeCrypto: boolean = nodeCrypto !== undefined
 
+// WebCrypto's importKey is asynchronous and costs about as much as the HMAC itself: each secret's
+// CryptoKey is imported once and reused (bounded like the KeyObjects above). A failed import is
+// not kept, so the next request tries again.
+const cryptoKeys = new Map<string, Promise<CryptoKey>>()
+function cryptoKeyFor(subtle: SubtleCrypto, secret: string): Promise<CryptoKey> {
+  let key = cryptoKeys.get(secret)
+  if (!key) {
+    if (cryptoKeys.size >= 1000) cryptoKeys.clear()
+    key = subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+    key.catch(() => cryptoKeys.delete(secret))
+    cryptoKeys.set(secret, key)
+  }
+  return key
+}
+
 async function webSign(rawBody: RawBody, secret: string): Promise<string> {
   const subtle = globalThis.crypto?.subtle
   if (!subtle) throw new Error('No HMAC implementation: neither node:crypto nor WebCrypto is available.')
-  const key = await subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await cryptoKeyFor(subtle, secret)
   const data = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody
   const mac = new Uint8Array(await subtle.sign('HMAC', key, data as Uint8Array<ArrayBuffer>))
   let binary = ''

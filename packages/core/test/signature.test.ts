@@ -1,6 +1,6 @@
 import { signatureVectors } from '@superoffice-webhooks/fixtures'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   signPayload,
   signPayloadAsync,
@@ -40,6 +40,23 @@ describe('verifySignature', () => {
 
   it('uses node:crypto on Node', () => {
     expect(usesNodeCrypto).toBe(true)
+  })
+
+  it('WebCrypto imports each secret once and reuses the key (edge runtimes pay importKey once, not per request)', async () => {
+    const importKey = vi.spyOn(globalThis.crypto.subtle, 'importKey')
+    try {
+      const fresh = `fresh secret ${Math.random()}`
+      const signature = signPayload(body, fresh)
+      for (let i = 0; i < 5; i++) expect((await verifySignatureWebCrypto(body, signature, fresh)).valid).toBe(true)
+      expect(await verifySignatureWebCrypto(`${body} `, signature, fresh)).toEqual({ valid: false })
+      expect(importKey).toHaveBeenCalledTimes(1)
+      // A rotation's second secret is one more import, then reused too.
+      const next = `${fresh} next`
+      for (let i = 0; i < 3; i++) await verifySignatureWebCrypto(body, signature, [next, fresh])
+      expect(importKey).toHaveBeenCalledTimes(2)
+    } finally {
+      importKey.mockRestore()
+    }
   })
 
   it('tells which secret matched during a rotation', async () => {
