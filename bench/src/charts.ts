@@ -20,7 +20,7 @@ export interface BarGroup {
   bars: Bar[]
 }
 
-const escape = (text: string) =>
+const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 
 /**
@@ -44,15 +44,15 @@ export function barChart(title: string, groups: BarGroup[], options: { unit?: st
   const parts: string[] = []
   let y = 44
   for (const group of groups) {
-    parts.push(`<text x="8" y="${y}" class="group">${escape(group.title)}</text>`)
+    parts.push(`<text x="8" y="${y}" class="group">${xml(group.title)}</text>`)
     y += 10
     for (const bar of group.bars) {
       const ratio = Number.isFinite(bar.ratio) && bar.ratio > 0 ? bar.ratio : 0
       const fill = bar.limit ? '#9aa3ad' : ratio <= 1.1 ? '#2f855a' : ratio <= 1.5 ? '#c07a12' : '#c53030'
       parts.push(
-        `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" class="label" text-anchor="end">${escape(bar.label)}</text>`,
-        `<rect x="${labelWidth}" y="${y}" width="${(x(ratio) - labelWidth).toFixed(1)}" height="${barHeight}" fill="${fill}"><title>${escape(`${bar.label}: ${ratio.toFixed(2)} × limit`)}</title></rect>`,
-        `<text x="${(x(ratio) + 6).toFixed(1)}" y="${y + barHeight - 4}" class="value">${ratio.toFixed(2)}×${bar.note ? ` · ${escape(bar.note)}` : ''}</text>`,
+        `<text x="${labelWidth - 8}" y="${y + barHeight - 4}" class="label" text-anchor="end">${xml(bar.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y}" width="${(x(ratio) - labelWidth).toFixed(1)}" height="${barHeight}" fill="${fill}"><title>${xml(`${bar.label}: ${ratio.toFixed(2)} × limit`)}</title></rect>`,
+        `<text x="${(x(ratio) + 6).toFixed(1)}" y="${y + barHeight - 4}" class="value">${ratio.toFixed(2)}×${bar.note ? ` · ${xml(bar.note)}` : ''}</text>`,
       )
       y += barHeight + gap
     }
@@ -70,10 +70,10 @@ export function barChart(title: string, groups: BarGroup[], options: { unit?: st
   }
   const height = axisBottom + 24
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escape(title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${xml(title)}">`,
     '<style>text{font:12px system-ui,-apple-system,Segoe UI,sans-serif;fill:#1a202c}.title{font-size:14px;font-weight:600}.group{font-weight:600}.tick{fill:#4a5568;font-size:11px}.grid{stroke:#e2e8f0}.limit{stroke:#1a202c;stroke-dasharray:4 3}</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="8" y="20" class="title">${escape(title)}${options.unit ? ` (${escape(options.unit)})` : ''}</text>`,
+    `<text x="8" y="20" class="title">${xml(title)}${options.unit ? ` (${xml(options.unit)})` : ''}</text>`,
     ...ticks,
     ...parts,
     '</svg>',
@@ -125,7 +125,11 @@ export function httpChart(rows: HttpRow[]): string {
               note: micros(limit.cpuPerRequest),
               limit: true,
             },
-            { label: 'our adapter', ratio: adapter.cpuPerRequest / limit.cpuPerRequest, note: micros(adapter.cpuPerRequest) },
+            {
+              label: 'our adapter',
+              ratio: adapter.cpuPerRequest / limit.cpuPerRequest,
+              note: micros(adapter.cpuPerRequest),
+            },
           ],
         },
       ]

@@ -14,7 +14,8 @@ import { benchPipeline, formatPipeline } from './pipeline.ts'
 const quick = process.env.BENCH_QUICK === '1'
 // The charts BENCHMARKS.md shows, drawn from this run's figures (BENCH_CHARTS=dir to write them
 // elsewhere; a quick run writes none unless asked, so it never replaces real figures).
-const chartsDir = process.env.BENCH_CHARTS ?? (quick ? undefined : fileURLToPath(new URL('../charts/', import.meta.url)))
+const chartsDir =
+  process.env.BENCH_CHARTS ?? (quick ? undefined : fileURLToPath(new URL('../charts/', import.meta.url)))
 const chart = (name: string, svg: string) => {
   if (!chartsDir) return
   mkdirSync(chartsDir, { recursive: true })
@@ -38,8 +39,7 @@ if (hasWrk()) {
   const http = await benchHttp(quick ? { rounds: 1 } : {})
   console.log(formatHttp(http))
   chart('http', httpChart(http))
-}
-else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
+} else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
 
 console.log("\n## Durable inbox (BullMQ 6 on a local redis-server and PostgreSQL) against each engine's bare add\n")
 const inbox = await benchInbox({ events: quick ? 500 : 5000 })

@@ -12,6 +12,7 @@ import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
 import { AppController } from './app.controller'
 import { AuthGuard, Public } from './auth.guard'
 import { EventLogService } from './event-log.service'
+import { InboxBoard, InboxBoardModule } from './inbox-board'
 import { SalesService } from './sales.service'
 
 /** The API client and the tenant status receiver, from the environment. */
@@ -28,6 +29,8 @@ function online() {
     ConfigModule.forRoot(),
     // A global rate limit, as many apps have: 20 requests a minute per client.
     ThrottlerModule.forRoot([{ ttl: 60_000, limit: 20 }]),
+    // The inbox page (bull-board) at /admin/inbox, behind a sign-in (INBOX_BOARD_PASSWORD): src/inbox-board.ts.
+    InboxBoardModule,
     // Config-driven: the secret comes from SUPEROFFICE_WEBHOOK_SECRET through ConfigService.
     SuperOfficeWebhooksModule.forRootAsync({
       path: 'webhooks/superoffice',
@@ -60,6 +63,7 @@ function online() {
   providers: [
     SalesService,
     EventLogService,
+    InboxBoard,
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -21,6 +21,8 @@ runExampleAppContract({
   entry: 'dist/main.js',
   startupLines: [/inbox worker started/],
   inbox: true,
+  // src/inbox-board.ts: bull-board's Nest module with the inbox added.
+  boardPath: '/admin/inbox',
 })
 
 describe('nestjs-example keeps its own guards on its own routes', () => {

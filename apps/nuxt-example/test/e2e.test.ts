@@ -13,4 +13,6 @@ runExampleAppContract({
   cwd: fileURLToPath(new URL('..', import.meta.url)),
   entry: '.output/server/index.mjs',
   inbox: true,
+  // server/routes/admin/inbox/[...path].ts: bull-board over useSuperOfficeInbox().
+  boardPath: '/admin/inbox',
 })

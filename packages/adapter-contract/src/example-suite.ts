@@ -15,6 +15,8 @@ import { hasRedis, startRedisServer, type TestRedisServer } from './redis-server
  * the typed `sale.sold` handler, a wildcard and a catch-all (seen through GET /stats).
  */
 const ONLINE_SYSTEM_USER = 'example-app-system-user'
+const BOARD_PASSWORD = 'example-app-board-password'
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
 
 export function runExampleAppContract(options: {
   name: string
@@ -33,6 +35,11 @@ export function runExampleAppContract(options: {
    * SUPEROFFICE_INBOX=bullmq. Deliveries are then queued and handled by the app's worker.
    */
   inbox?: boolean
+  /**
+   * The app mounts the inbox page (bull-board) at this path in inbox mode, behind
+   * the browser's sign-in: user `inbox`, password `$INBOX_BOARD_PASSWORD` (the suite sets it).
+   */
+  boardPath?: string
 }): void {
   const secret = `${options.name}-secret`
   const title = `${options.name}${options.inbox ? ' in inbox mode (BullMQ on a real redis-server)' : ''}, started from its build`
@@ -70,6 +77,7 @@ export function runExampleAppContract(options: {
             ? { REDIS_URL: redis.url, NUXT_SUPEROFFICE_WEBHOOKS_REDIS_URL: redis.url, SUPEROFFICE_INBOX: 'bullmq' }
             : {}),
           ...onlineEnv,
+          INBOX_BOARD_PASSWORD: BOARD_PASSWORD,
           ...options.env,
         },
       })
@@ -165,6 +173,62 @@ export function runExampleAppContract(options: {
       expect(forged.status).toBe(401)
       expect(app.lines.some((l) => l === 'superoffice tenant-status Delete Cust777')).toBe(false)
     })
+
+    it.runIf(options.inbox && options.boardPath)(
+      "the inbox page lists the queued events by name, behind the app's token",
+      async () => {
+        const board = `${app.url}${options.boardPath}`
+        const auth = { authorization: basic('inbox', BOARD_PASSWORD) }
+        for (const headers of [
+          {},
+          { authorization: basic('inbox', 'wrong') },
+          { authorization: basic('admin', BOARD_PASSWORD) },
+          { authorization: `Bearer ${BOARD_PASSWORD}` },
+        ]) {
+          const refused = await fetch(`${board}/api/queues`, { headers })
+          expect(refused.status).toBe(401)
+          expect(refused.headers.get('www-authenticate')).toMatch(/^Basic /)
+          expect(await refused.text()).not.toContain('sale')
+        }
+        const page = await fetch(board, { headers: auth })
+        expect(page.status).toBe(200)
+        expect(page.headers.get('content-type')).toMatch(/text\/html/)
+        // The page's own script loads too (the browser sends the same sign-in with it).
+        const script = /src="([^"]+\.js)"/.exec(await page.text())?.[1]
+        expect(script).toBeDefined()
+        const asset = await fetch(new URL(script as string, `${board}/`), { headers: auth })
+        expect(asset.status).toBe(200)
+        expect((await asset.text()).length).toBeGreaterThan(1000)
+
+        const sold = createTestEvent('sale.sold', { ContextIdentifier: 'Cust777' })
+        expect((await post(sold)).status).toBe(200)
+        await app.waitForLine(new RegExp(`id=${sold.EventId}$`))
+        const { queues } = (await (await fetch(`${board}/api/queues`, { headers: auth })).json()) as {
+          queues: { name: string; readOnlyMode: boolean }[]
+        }
+        expect(queues).toHaveLength(1)
+        const [queue] = queues as [{ name: string; readOnlyMode: boolean }]
+        expect(queue.readOnlyMode).toBe(true)
+        // The line is printed while the job is still active: ask for the latest jobs until it is listed.
+        const listed = async () => {
+          const answer = (await (
+            await fetch(`${board}/api/queues?activeQueue=${encodeURIComponent(queue.name)}&status=latest&page=1`, {
+              headers: auth,
+            })
+          ).json()) as { queues: { name: string; jobs: { name: string; data: unknown }[] }[] }
+          const jobs = answer.queues.find((q) => q.name === queue.name)?.jobs ?? []
+          return jobs.find((j) => j.name.endsWith(sold.EventId))
+        }
+        await expect
+          .poll(async () => (await listed())?.name, { timeout: 10_000 })
+          .toBe(`sale.sold Cust777 #${sold.PrimaryKey} · ${sold.EventId}`)
+        const job = await listed()
+        const shown = JSON.stringify(job?.data)
+        expect(shown).toContain(sold.EventId)
+        expect(shown).not.toContain(secret)
+        expect(shown.toLowerCase()).not.toContain('x-superoffice-signature')
+      },
+    )
 
     it('a body that is not JSON: 400', async () => {
       expect((await post('{"EventId": ')).status).toBe(400)

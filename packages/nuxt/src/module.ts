@@ -142,7 +142,10 @@ const superOfficeWebhooksModule: NuxtModule<ModuleOptions> = defineNuxtModule<Mo
       },
     })
 
-    addServerImports([{ name: 'defineSuperOfficeEventHandler', from: resolver.resolve('./runtime/define') }])
+    addServerImports([
+      { name: 'defineSuperOfficeEventHandler', from: resolver.resolve('./runtime/define') },
+      { name: 'useSuperOfficeInbox', from: resolver.resolve('./runtime/webhooks') },
+    ])
     addServerHandler({ route: options.route, handler: resolver.resolve('./runtime/handler') })
 
     // The tenant status webhook, on its own route, when the app has a receiver for it.

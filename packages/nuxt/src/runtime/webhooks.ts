@@ -43,6 +43,24 @@ export function useInbox(): SuperOfficeInbox | undefined {
 }
 
 /**
+ * The app's inbox (its `server/superoffice/inbox.ts`) in your own server routes, auto-imported:
+ * for the inbox page, a health check or a replay route. `undefined` when the app has none or its
+ * file returned none. Name the engine's type to use its extras.
+ *
+ * @example
+ * ```ts
+ * // server/routes/admin/inbox/[...path].ts
+ * import type { BullMQInbox } from '@superoffice-webhooks/bullmq'
+ *
+ * const inbox = useSuperOfficeInbox<BullMQInbox>()
+ * if (!inbox) throw createError({ statusCode: 404 })
+ * ```
+ */
+export function useSuperOfficeInbox<T extends SuperOfficeInbox = SuperOfficeInbox>(): T | undefined {
+  return useInbox() as T | undefined
+}
+
+/**
  * The app's SuperOffice API client, from `server/superoffice/api.ts` (its default export:
  * `createSuperOfficeApi(...)`, or a function returning it, called once at run time).
  */
