@@ -303,6 +303,7 @@ export { runExampleAppContract } from './example-suite.js'
 export { hasPostgres, startPostgresServer, type TestPostgresServer } from './postgres-server.js'
 export { hasRedisCluster, startRedisCluster, type TestRedisCluster } from './redis-cluster.js'
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
+export { runFetchRuntimeContract, runtimeBinary } from './runtimes.js'
 export { runTenantStatusContract, type TenantStatusContractOptions } from './tenant-status-suite.js'
 
 /** A POST through a given agent; resolves with the answer, whatever happens to the upload after it. */
