@@ -81,16 +81,52 @@ for (const row of rows) {
   row.handled = seen.has(row.id) ? '- (already handled)' : printed ? `printed${printed > 1 ? ` ×${printed}` : ''}` : '-'
   if (row.id) seen.add(row.id)
 }
+// One line per entity for the documented events (sale.created/changed/…), then the odd cases one
+// by one: the table fits a screen.
+const grouped = []
+for (const row of rows) {
+  const [entity, action] = row.label.split('.')
+  const last = grouped.at(-1)
+  const documented = superOfficeEventNames.includes(row.label) && row.label !== 'test'
+  if (
+    documented &&
+    last?.entity === entity &&
+    last.status === row.status &&
+    last.answer === row.answer &&
+    last.handled.startsWith('printed') === row.handled.startsWith('printed')
+  ) {
+    last.actions.push(action)
+    last.count++
+    continue
+  }
+  grouped.push({ ...row, entity: documented ? entity : undefined, actions: [action], count: 1 })
+}
+const table = grouped.map((g) => ({
+  label: g.entity ? `${g.entity}.${g.actions.length > 1 ? `{${g.actions.join(',')}}` : g.actions[0]}` : g.label,
+  status: g.count > 1 ? `${g.status} ×${g.count}` : g.status,
+  answer: g.answer,
+  handled: g.count > 1 && g.handled.startsWith('printed') ? `printed, 1 each` : g.handled,
+}))
 const head = { label: 'event', status: 'status', answer: 'answer', handled: 'handlers (log line)' }
 const cols = Object.keys(head)
-const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...rows].map((r) => String(r[c]).length))]))
-const fmt = (r) => cols.map((c) => String(r[c]).padEnd(width[c])).join('  ')
-console.log(`\nKoa example on ${base}, events sent with the superoffice-webhooks CLI:\n`)
+const width = Object.fromEntries(cols.map((c) => [c, Math.max(...[head, ...table].map((r) => String(r[c]).length))]))
+const fmt = (r) =>
+  cols
+    .map((c) => String(r[c]).padEnd(width[c]))
+    .join('  ')
+    .trimEnd()
+console.log(`\nThe Koa example app, sent ${rows.length} deliveries by the superoffice-webhooks CLI:\n`)
 console.log(fmt(head))
 console.log(cols.map((c) => '-'.repeat(width[c])).join('  '))
-for (const row of rows) console.log(fmt(row))
+for (const row of table) console.log(fmt(row))
 console.log(
-  `\nThe app's own handlers: on('sale.sold') ran ${stats.sold}×, on('sale.*') ${stats.saleEvents}×, onAny ${stats.events}×.`,
+  `\nIts handlers: on('sale.sold') ran ${stats.sold}×, on('sale.*') ${stats.saleEvents}×, onAny ${stats.events}× (one log line each), e.g.`,
 )
-console.log(`Log lines printed by the app (first 3 of ${lines.length}):`)
-for (const line of lines.slice(0, 3)) console.log(`  ${line}`)
+console.log(`  ${lines.find((l) => l.startsWith('superoffice event=sale.sold')) ?? lines[0] ?? ''}`)
+console.log(`
+The app has stopped. Next:
+  bash scripts/dev.sh start koa-example     run it yourself (PORT, SUPEROFFICE_WEBHOOK_SECRET)
+  node packages/cli/dist/cli.js send http://localhost:3000/webhooks/superoffice --event sale.sold --secret …
+  node packages/cli/dist/cli.js simulate http://localhost:3000/webhooks/superoffice --secret … --report sim.html
+  bash scripts/dev.sh test                  everything CI runs
+Docs: README.md (Quick start, adapters, the inbox), docs/README.md (every page).`)

@@ -10,6 +10,7 @@ import { benchHttp, formatHttp, hasWrk } from './http.ts'
 import { benchInbox, formatInbox } from './inbox.ts'
 import { benchMemory, formatMemory } from './memory.ts'
 import { benchPipeline, formatPipeline } from './pipeline.ts'
+import { benchRuntimes, formatRuntimes } from './runtimes.ts'
 
 const quick = process.env.BENCH_QUICK === '1'
 // The charts BENCHMARKS.md shows, drawn from this run's figures (BENCH_CHARTS=dir to write them
@@ -28,6 +29,9 @@ console.log('## Pipeline per event (µs, median of batches of 50; lower is bette
 const pipeline = await benchPipeline({ timeMs: quick ? 200 : 2000 })
 console.log(formatPipeline(pipeline))
 chart('pipeline', pipelineChart(pipeline))
+
+console.log('\n## The signature check per runtime (µs per check of the 1.3 KB body)\n')
+console.log(formatRuntimes(await benchRuntimes(quick ? { iterations: 2000 } : {})))
 
 console.log('\n## Hostile and odd input (µs per request, p50)\n')
 console.log(formatHostile(await benchHostile({ timeMs: quick ? 200 : 1500 })))

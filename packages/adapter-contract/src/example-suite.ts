@@ -22,6 +22,8 @@ export function runExampleAppContract(options: {
   name: string
   cwd: string
   entry: string
+  /** The runtime that runs `entry`: Node's own unless given (a Bun binary…). */
+  command?: string
   env?: Record<string, string>
   /** Extra lines the app prints at start-up that must appear (handler maps and the like). */
   startupLines?: RegExp[]
@@ -66,7 +68,7 @@ export function runExampleAppContract(options: {
         SUPEROFFICE_SYSTEM_USER_TOKEN: ONLINE_SYSTEM_USER,
       }
       app = await startExampleApp({
-        command: process.execPath,
+        command: options.command ?? process.execPath,
         args: [options.entry],
         cwd: options.cwd,
         env: {
@@ -240,7 +242,7 @@ export function runExampleAppContract(options: {
     describe(`${options.name}, started without a secret`, () => {
       it('answers 500 secret_unavailable (never 401 or 410) and logs which variable to set', async () => {
         const app = await startExampleApp({
-          command: process.execPath,
+          command: options.command ?? process.execPath,
           args: [options.entry],
           cwd: options.cwd,
           env: { ...options.env, SUPEROFFICE_WEBHOOK_SECRET: '', NUXT_SUPEROFFICE_WEBHOOKS_SECRET: '' },

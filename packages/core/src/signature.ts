@@ -1,4 +1,5 @@
 import type * as NodeCrypto from 'node:crypto'
+import type { webcrypto } from 'node:crypto'
 
 /** Raw request body: the bytes as received (a Buffer is a Uint8Array) or their UTF-8 text. */
 export type RawBody = Uint8Array | string
@@ -143,8 +144,8 @@ export const usesNodeCrypto: boolean = nodeCrypto !== undefined
 // WebCrypto's importKey is asynchronous and costs about as much as the HMAC itself: each secret's
 // CryptoKey is imported once and reused (bounded like the KeyObjects above). A failed import is
 // not kept, so the next request tries again.
-const cryptoKeys = new Map<string, Promise<CryptoKey>>()
-function cryptoKeyFor(subtle: SubtleCrypto, secret: string): Promise<CryptoKey> {
+const cryptoKeys = new Map<string, Promise<webcrypto.CryptoKey>>()
+function cryptoKeyFor(subtle: webcrypto.SubtleCrypto, secret: string): Promise<webcrypto.CryptoKey> {
   let key = cryptoKeys.get(secret)
   if (!key) {
     if (cryptoKeys.size >= 1000) cryptoKeys.clear()

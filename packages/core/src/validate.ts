@@ -271,7 +271,9 @@ export function parseSuperOfficeEvent(data: unknown, options: { strict?: boolean
 /**
  * Any SuperOffice webhook body as a Standard Schema (https://standardschema.dev) validator, for
  * libraries that take one (h3 v2's `readValidatedBody`, Hono's validator, tRPC): the documented
- * event's schema by its `Event` name, tolerant of what SuperOffice adds. It validates a parsed body
+ * event's schema by its `Event` name, tolerant of fields SuperOffice adds, with an issue for a
+ * documented field of the wrong type; an event name it does not know passes with the envelope's
+ * four fields. It validates a parsed body
  * only; a signature must still be checked on the raw bytes first. Every zod schema of this package
  * (`superOfficeEventSchemas['sale.sold']`…) is a Standard Schema too.
  *
@@ -300,6 +302,19 @@ export const superOfficeEventStandardSchema: {
       const result = parseSuperOfficeEvent(value)
       if (!result.success) return { issues: [{ message: result.error.message }] }
       if (result.event === undefined) return { issues: [{ message: 'The body has no Event name.', path: ['Event'] }] }
+      // The receiver tolerates a signed body that does not match its event's schema (a 400 would
+      // count towards disabling the webhook); a validator says so instead.
+      const mismatch = result.mismatch
+      if (mismatch) {
+        const issue = mismatch.cause instanceof SchemaIssue ? mismatch.cause : undefined
+        return {
+          issues: [
+            issue
+              ? { message: `${mismatch.message} ${issue.message}`, path: issue.issue.path }
+              : { message: mismatch.message },
+          ],
+        }
+      }
       return { value: result.event }
     },
   },

@@ -65,4 +65,13 @@ describe('superOfficeEventStandardSchema', () => {
     const bad = await superOfficeEventStandardSchema['~standard'].validate({ nothing: true })
     expect(bad.issues?.length).toBeGreaterThan(0)
   })
+
+  it('names the field of a documented event that has the wrong type; extra fields and custom events pass', async () => {
+    const validate = superOfficeEventStandardSchema['~standard'].validate
+    const wrong = await validate({ ...envelope('sale.sold'), PrimaryKey: 'not a number' })
+    expect(wrong.issues?.[0]).toMatchObject({ path: ['PrimaryKey'] })
+    expect(wrong.issues?.[0]?.message).toMatch(/sale\.sold/)
+    expect((await validate({ ...envelope('sale.sold'), AddedBySuperOfficeLater: 1 })).issues).toBeUndefined()
+    expect((await validate({ ...envelope('sale.sold'), Event: 'acme.custom' })).issues).toBeUndefined()
+  })
 })
