@@ -51,7 +51,22 @@ cmd="${1:-test}"
 shift || true
 case "$cmd" in
   test) install; pnpm run check "$@" ;;
-  demo) install; pnpm run demo "$@" ;;
+  demo)
+    # Only what the demo runs (the Koa example and the CLI), quietly: the logs are kept in a file
+    # and printed only when a step fails.
+    log="${TMPDIR:-/tmp}/superoffice-webhooks-demo.log"
+    started=$SECONDS
+    demo_pkgs=(--filter koa-example... --filter @superoffice-webhooks/cli...)
+    echo "Installing the demo's dependencies with pnpm $PNPM_VERSION on Node $(node --version)…"
+    if ! pnpm install --frozen-lockfile --prefer-offline --reporter=append-only --filter superoffice-webhooks-monorepo "${demo_pkgs[@]}" </dev/null >"$log" 2>&1; then
+      cat "$log" >&2; exit 1
+    fi
+    echo "Building the Koa example, the CLI and the packages they use…"
+    if ! pnpm exec turbo run build "${demo_pkgs[@]}" --output-logs=errors-only >>"$log" 2>&1; then
+      cat "$log" >&2; exit 1
+    fi
+    echo "Ready in $((SECONDS - started)) s (log: $log)."
+    node scripts/demo.mjs "$@" ;;
   bench) install; bench_tools; pnpm run bench "$@" ;;
   start)
     app="${1:?usage: bash scripts/dev.sh start <koa-example|express-example|nestjs-example|nitro-example|nuxt-example>}"
