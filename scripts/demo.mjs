@@ -6,10 +6,12 @@ import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { superOfficeEventNames } from '@superoffice-webhooks/core'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// Core's build, by path: the demo installs only the Koa example and the CLI, not this folder's
+// own dependencies.
+const { superOfficeEventNames } = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href)
 const cli = join(root, 'packages/cli/dist/cli.js')
 const secret = 'demo-secret'
 

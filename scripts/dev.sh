@@ -26,7 +26,7 @@ if ! have_node24 || ! have_pnpm; then
     echo "scripts/dev.sh: installing Node $NODE_VERSION and pnpm $PNPM_VERSION into $tools" >&2
     mkdir -p "$tools"
     npm install --prefix "$tools" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-      "node@$NODE_VERSION" "pnpm@$PNPM_VERSION" >&2
+      "node@$NODE_VERSION" "pnpm@$PNPM_VERSION" >/dev/null
   fi
   export PATH="$tools/node_modules/.bin:$PATH"
 fi
