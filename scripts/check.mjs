@@ -18,6 +18,7 @@ const steps = [
     'pnpm',
     ['--filter', '@superoffice-webhooks/core', 'run', 'test:zod-floor'],
   ],
+  ["the demo (a new user's first run): its table, short, no warnings", 'node', ['scripts/demo-check.mjs']],
   ['README and docs snippets match docs/snippets', 'node', ['scripts/snippets.mjs', '--check']],
   [
     "the API carriers match SuperOffice's OpenAPI files (generator re-run)",

@@ -24,7 +24,13 @@ const port = await new Promise((resolve) => {
 const app = spawn(process.execPath, ['apps/koa-example/dist/server.js'], {
   cwd: root,
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SUPEROFFICE_WEBHOOK_SECRET: secret },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  stdio: ['ignore', 'pipe', 'pipe'],
+})
+// The app's own log (its start-up line, one line per refused delivery) is kept, and shown only
+// when it does not start.
+let appLog = ''
+app.stderr.setEncoding('utf8').on('data', (chunk) => {
+  appLog += chunk
 })
 const lines = []
 app.stdout.setEncoding('utf8').on('data', (chunk) => lines.push(...chunk.split('\n').filter(Boolean)))
@@ -33,7 +39,7 @@ for (let i = 0; ; i++) {
   try {
     if ((await fetch(`${base}/healthz`)).ok) break
   } catch {}
-  if (i > 100) throw new Error('the Koa example did not start')
+  if (i > 100) throw new Error(`the Koa example did not start:\n${appLog}${lines.join('\n')}`)
   await new Promise((r) => setTimeout(r, 100))
 }
 const url = `${base}/webhooks/superoffice`
