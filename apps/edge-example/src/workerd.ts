@@ -1,12 +1,17 @@
 // Cloudflare's runtime, locally: workerd through Miniflare runs dist/worker.js as Workers would
 // (no node:crypto, no process), with SUPEROFFICE_WEBHOOK_SECRET as a binding. Deploy the same file
 // with wrangler (`main = "dist/worker.js"`). `node dist/workerd.js` (PORT, HOST).
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Miniflare } from 'miniflare'
 
+const script = fileURLToPath(new URL('./worker.js', import.meta.url))
 const mf = new Miniflare({
   modules: true,
-  scriptPath: fileURLToPath(new URL('./worker.js', import.meta.url)),
+  scriptPath: script,
+  // Paths are taken relative to this root: workerd refuses to leave its starting directory, so a
+  // start from elsewhere (`node apps/edge-example/dist/workerd.js`, or from /) still finds it.
+  modulesRoot: dirname(script),
   compatibilityDate: '2026-07-01',
   bindings: { SUPEROFFICE_WEBHOOK_SECRET: process.env.SUPEROFFICE_WEBHOOK_SECRET ?? '' },
   host: process.env.HOST ?? '127.0.0.1',

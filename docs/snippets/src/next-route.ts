@@ -2,15 +2,16 @@
 import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 
 let webhooks: SuperOfficeWebhooks | undefined
-const superOffice = () => ({
-  webhooks: (webhooks ??= createSuperOfficeWebhooks({
-    // Thrown, not undefined: a deployment without it answers 500 secret_unavailable, never 401.
+function superOffice() {
+  // Thrown, not undefined: a deployment without it answers 500 secret_unavailable, never 401.
+  webhooks ??= createSuperOfficeWebhooks({
     secret: () => {
       if (!process.env.SUPEROFFICE_WEBHOOK_SECRET) throw new Error('set SUPEROFFICE_WEBHOOK_SECRET')
       return process.env.SUPEROFFICE_WEBHOOK_SECRET
     },
-  })),
-})
+  })
+  return { webhooks }
+}
 
 // #region readme
 export const runtime = 'nodejs'
