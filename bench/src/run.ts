@@ -2,6 +2,7 @@
 // BENCH_QUICK=1 shortens every run (for a smoke check, not for figures).
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAfter200, formatAfter200 } from './after-200.ts'
 import { httpChart, inboxChart, pipelineChart } from './charts.ts'
@@ -20,8 +21,8 @@ const chartsDir =
 const chart = (name: string, svg: string) => {
   if (!chartsDir) return
   mkdirSync(chartsDir, { recursive: true })
-  writeFileSync(`${chartsDir}/${name}.svg`, svg)
-  console.log(`\n(chart: ${chartsDir}/${name}.svg)`)
+  writeFileSync(join(chartsDir, `${name}.svg`), svg)
+  console.log(`\n(chart: ${join(chartsDir, `${name}.svg`)})`)
 }
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}${quick ? ' (quick run)' : ''}\n`)
 

@@ -69,6 +69,29 @@ describe('2. one tenant never acts as another (resolver mode)', () => {
     expect(handled).toEqual([])
   })
 
+  it('interleaved requests with a slow resolver: each is checked against its own bytes, forged ones still refused', async () => {
+    const handled: (string | undefined)[] = []
+    const webhooks = createSuperOfficeWebhooks({
+      logger: false,
+      // Each lookup waits, so every request reads its tenant before any is parsed.
+      secret: async ({ tenant }) => {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return tenant ? secrets[tenant] : undefined
+      },
+    })
+    webhooks.on('sale.sold', (_event, context) => void handled.push(context.tenant))
+    const honest = (tenant: string) => JSON.stringify(envelope('sale.sold', { ContextIdentifier: tenant }))
+    const answers = await Promise.all([
+      webhooks.handle(signed(honest('CustA'), secrets.CustA as string)),
+      webhooks.handle(signed(forge('"ContextIdentifier":"CustB"'), secrets.CustA as string)),
+      webhooks.handle(signed(honest('CustB'), secrets.CustB as string)),
+      webhooks.handle(signed(forge('"ContextIdentifier":"CustB"'), secrets.CustA as string)),
+      webhooks.handle(signed(honest('CustA'), secrets.CustA as string)),
+    ])
+    expect(answers.map((a) => a.status)).toEqual([200, 401, 200, 401, 200])
+    expect(handled.sort()).toEqual(['CustA', 'CustA', 'CustB'])
+  })
+
   it('the honest body of each tenant is handled as that tenant, also with an escaped value', async () => {
     const { webhooks, handled } = make()
     const a = JSON.stringify(envelope('sale.sold', { ContextIdentifier: 'CustA' }))
