@@ -29,7 +29,9 @@ const xml = (text: string) =>
  * drawn as such, not clipped.
  */
 export function barChart(title: string, groups: BarGroup[], options: { unit?: string } = {}): string {
-  const labelWidth = 330
+  // Wide enough for the longest label (about 6.6 px a character at 12 px).
+  const longest = Math.max(...groups.flatMap((g) => g.bars.map((b) => b.label.length)), 10)
+  const labelWidth = Math.ceil(longest * 6.6) + 16
   const plotWidth = 360
   const noteWidth = 150
   const barHeight = 16
@@ -61,11 +63,13 @@ export function barChart(title: string, groups: BarGroup[], options: { unit?: st
   const axisTop = 34
   const axisBottom = y - groupGap + gap + 4
   const ticks: string[] = []
-  for (let t = 0; t <= scaleMax + 1e-9; t += 0.5) {
+  // A tick every half up to 3× the limit, every whole one beyond, so the labels never crowd.
+  const step = scaleMax > 3 ? 1 : 0.5
+  for (let t = 0; t <= scaleMax + 1e-9; t += step) {
     const tx = x(t).toFixed(1)
     ticks.push(
       `<line x1="${tx}" y1="${axisTop}" x2="${tx}" y2="${axisBottom}" class="${t === 1 ? 'limit' : 'grid'}"/>`,
-      `<text x="${tx}" y="${axisBottom + 14}" class="tick" text-anchor="middle">${t.toFixed(1)}${t === 1 ? ' = limit' : ''}</text>`,
+      `<text x="${tx}" y="${axisBottom + 14}" class="tick" text-anchor="middle">${t === 1 ? '1 = limit' : String(t)}</text>`,
     )
   }
   const height = axisBottom + 24
@@ -93,7 +97,7 @@ export function pipelineChart(rows: PipelineRow[]): string {
       bars: rows
         .filter((r) => r.body === body)
         .map((r) => ({
-          label: r.name.length > 52 ? `${r.name.slice(0, 51)}…` : r.name,
+          label: r.name.length > 60 ? `${r.name.slice(0, 59)}…` : r.name,
           ratio: r.ratioToLimit,
           note: micros(r.microsPerEvent),
           limit: r.name.startsWith('limit'),
@@ -159,4 +163,33 @@ export function inboxChart(result: Awaited<ReturnType<typeof benchInbox>>): stri
     }),
     { unit: 'lower is better' },
   )
+}
+
+/** What a run keeps in bench/charts/results.json, so the charts can be drawn again without a run. */
+export interface ChartInputs {
+  pipeline?: PipelineRow[]
+  http?: HttpRow[]
+  inbox?: Awaited<ReturnType<typeof benchInbox>>
+}
+
+/** The SVG files of a run's results, by name. */
+export function charts(inputs: ChartInputs): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (inputs.pipeline) out.pipeline = pipelineChart(inputs.pipeline)
+  if (inputs.http) out.http = httpChart(inputs.http)
+  if (inputs.inbox && inputs.inbox.engines.length > 0) out.inbox = inboxChart(inputs.inbox)
+  return out
+}
+
+// `node src/charts.ts [dir]`: draws the charts again from the last run's results.json.
+if (import.meta.main) {
+  const { readFileSync, writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { fileURLToPath } = await import('node:url')
+  const dir = process.argv[2] ?? fileURLToPath(new URL('../charts/', import.meta.url))
+  const inputs = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as ChartInputs
+  for (const [name, svg] of Object.entries(charts(inputs))) {
+    writeFileSync(join(dir, `${name}.svg`), svg)
+    console.log(join(dir, `${name}.svg`))
+  }
 }

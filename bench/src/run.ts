@@ -5,7 +5,7 @@ import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchAfter200, formatAfter200 } from './after-200.ts'
-import { httpChart, inboxChart, pipelineChart } from './charts.ts'
+import { type ChartInputs, charts } from './charts.ts'
 import { benchHostile, formatHostile } from './hostile.ts'
 import { benchHttp, formatHttp, hasWrk } from './http.ts'
 import { benchInbox, formatInbox } from './inbox.ts'
@@ -18,9 +18,16 @@ const quick = process.env.BENCH_QUICK === '1'
 // elsewhere; a quick run writes none unless asked, so it never replaces real figures).
 const chartsDir =
   process.env.BENCH_CHARTS ?? (quick ? undefined : fileURLToPath(new URL('../charts/', import.meta.url)))
-const chart = (name: string, svg: string) => {
+// Each table's results are kept (results.json) and drawn as soon as they are in, so a run
+// stopped half-way still leaves the charts of what it measured.
+const results: ChartInputs = {}
+const chart = (name: keyof ChartInputs, value: ChartInputs[keyof ChartInputs]) => {
   if (!chartsDir) return
+  ;(results as Record<string, unknown>)[name] = value
   mkdirSync(chartsDir, { recursive: true })
+  writeFileSync(join(chartsDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`)
+  const svg = charts(results)[name]
+  if (!svg) return
   writeFileSync(join(chartsDir, `${name}.svg`), svg)
   console.log(`\n(chart: ${join(chartsDir, `${name}.svg`)})`)
 }
@@ -29,7 +36,7 @@ console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 console.log('## Pipeline per event (µs, median of batches of 50; lower is better)\n')
 const pipeline = await benchPipeline({ timeMs: quick ? 200 : 2000 })
 console.log(formatPipeline(pipeline))
-chart('pipeline', pipelineChart(pipeline))
+chart('pipeline', pipeline)
 
 console.log('\n## The signature check per runtime (µs per check of the 1.3 KB body)\n')
 console.log(formatRuntimes(await benchRuntimes(quick ? { iterations: 2000 } : {})))
@@ -43,13 +50,13 @@ console.log(
 if (hasWrk()) {
   const http = await benchHttp(quick ? { rounds: 1 } : {})
   console.log(formatHttp(http))
-  chart('http', httpChart(http))
+  chart('http', http)
 } else console.log('**Skipped: wrk is not installed** (Debian: `apt-get install wrk`).')
 
 console.log("\n## Durable inbox (BullMQ 6 on a local redis-server and PostgreSQL) against each engine's bare add\n")
 const inbox = await benchInbox({ events: quick ? 500 : 5000 })
 console.log(formatInbox(inbox))
-if (inbox.engines.length > 0) chart('inbox', inboxChart(inbox))
+chart('inbox', inbox)
 
 console.log('\n## After the 200: bursts (coalesce) and order (orderBy)\n')
 console.log(formatAfter200(await benchAfter200()))
