@@ -176,9 +176,9 @@ export function runExampleAppContract(options: {
       expect(app.lines.some((l) => l === 'superoffice tenant-status Delete Cust777')).toBe(false)
     })
 
-    it.runIf(options.inbox && options.boardPath)(
-      "the inbox page lists the queued events by name, behind the app's token",
-      async () => {
+    // Only apps that mount the page get the row (no skipped test for the others).
+    if (options.inbox && options.boardPath)
+      it('the inbox page lists the queued events by name, behind a sign-in', async () => {
         const board = `${app.url}${options.boardPath}`
         const auth = { authorization: basic('inbox', BOARD_PASSWORD) }
         for (const headers of [
@@ -229,8 +229,7 @@ export function runExampleAppContract(options: {
         expect(shown).toContain(sold.EventId)
         expect(shown).not.toContain(secret)
         expect(shown.toLowerCase()).not.toContain('x-superoffice-signature')
-      },
-    )
+      })
 
     it('a body that is not JSON: 400', async () => {
       expect((await post('{"EventId": ')).status).toBe(400)
