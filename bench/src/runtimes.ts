@@ -3,11 +3,11 @@
 // typical 1.3 KB body. `pnpm --filter bench run bench:runtimes`.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { signPayload } from '@superoffice-webhooks/core'
+import { findRuntimeBinary } from '@superoffice-webhooks/testing'
 import { build } from 'esbuild'
 import { SECRET, typicalBody } from './bodies.ts'
 import { timeBoth, type VerifyLoop } from './runtime-verify-entry.ts'
@@ -22,22 +22,6 @@ export interface RuntimeRow {
 }
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-/** Bun's or Deno's binary from its npm package (their install scripts only copy it). */
-function binary(name: 'bun' | 'deno'): string | undefined {
-  const arch = process.arch === 'arm64' ? (name === 'bun' ? 'aarch64' : 'arm64') : process.arch
-  const platformPackage =
-    name === 'bun'
-      ? `@oven/bun-${process.platform}-${arch}`
-      : `@deno/${process.platform}-${arch}${process.platform === 'linux' ? '-glibc' : ''}`
-  try {
-    const runtime = createRequire(import.meta.url).resolve(`${name}/package.json`)
-    const manifest = createRequire(runtime).resolve(`${platformPackage}/package.json`)
-    return join(dirname(manifest), name === 'bun' ? 'bin/bun' : 'deno')
-  } catch {
-    return undefined
-  }
-}
 
 export async function benchRuntimes(
   options: { iterations?: number } = {},
@@ -89,7 +73,7 @@ export async function benchRuntimes(
       ['bun', [cli]],
       ['deno', ['run', '--allow-env', '--no-prompt', cli]],
     ] as const) {
-      const bin = binary(name)
+      const bin = findRuntimeBinary(name, fileURLToPath(new URL('..', import.meta.url)))
       if (!bin) {
         skipped.push(`${name}: not installed`)
         continue

@@ -1,4 +1,4 @@
-import { Agent, request as httpRequest } from 'node:http'
+import { Agent } from 'node:http'
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeAnyEvent,
@@ -7,6 +7,7 @@ import {
 } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { chunkedPost, postOn } from './http.js'
 
 /** A running app with the adapter mounted. */
 export interface ContractServer {
@@ -270,33 +271,6 @@ export function runAdapterContract(options: AdapterContractOptions): void {
   })
 }
 
-/** POSTs `size` bytes with Transfer-Encoding: chunked (no Content-Length), 16 KiB at a time. */
-function chunkedPost(url: string, size: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk) => {
-        body += chunk
-      })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    // Valid JSON, so a framework that parses first sees only the size problem.
-    const chunk = Buffer.alloc(16 * 1024, 0x78)
-    req.write('{"EventId":"chunked","Padding":"')
-    let sent = 0
-    const write = () => {
-      while (sent < size) {
-        sent += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', write)
-      }
-      req.end('"}')
-    }
-    write()
-  })
-}
-
 export { findChromium } from './browser.js'
 export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
 export { runExampleAppContract } from './example-suite.js'
@@ -305,30 +279,3 @@ export { hasRedisCluster, startRedisCluster, type TestRedisCluster } from './red
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
 export { runFetchRuntimeContract, runtimeBinary } from './runtimes.js'
 export { runTenantStatusContract, type TenantStatusContractOptions } from './tenant-status-suite.js'
-
-/** A POST through a given agent; resolves with the answer, whatever happens to the upload after it. */
-function postOn(
-  agent: Agent,
-  url: string,
-  body: Buffer,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      { method: 'POST', agent, headers: { ...headers, 'content-length': String(body.length) } },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          text += chunk
-        })
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-        res.on('error', reject)
-      },
-    )
-    // An upload cut off after the answer (EPIPE) is expected; an error before it fails the test.
-    req.on('error', reject)
-    req.end(body)
-  })
-}

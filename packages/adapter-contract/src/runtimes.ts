@@ -1,28 +1,15 @@
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
+import { Agent } from 'node:http'
+import { createTestEvent, findRuntimeBinary, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
+import { chunkedPost, postOn } from './http.js'
 
 /**
- * The binary of Bun or Deno from their npm packages (`bun`, `deno`), installed in `from`. Both
- * ship it as an optional dependency per platform; their install scripts (which pnpm does not run
- * unless allowed) only copy it, so the platform package's file is used directly. `undefined` when
- * this platform has none.
+ * The binary of Bun or Deno from their npm packages installed beside `from` (see
+ * `findRuntimeBinary` in the testing kit).
  */
 export function runtimeBinary(name: 'bun' | 'deno', from: string): string | undefined {
-  const arch = process.arch === 'arm64' ? (name === 'bun' ? 'aarch64' : 'arm64') : process.arch
-  const platformPackage =
-    name === 'bun'
-      ? `@oven/bun-${process.platform}-${arch}`
-      : `@deno/${process.platform}-${arch}${process.platform === 'linux' ? '-glibc' : ''}`
-  try {
-    const runtime = createRequire(join(from, 'package.json')).resolve(`${name}/package.json`)
-    const manifest = createRequire(runtime).resolve(`${platformPackage}/package.json`)
-    return join(dirname(manifest), name === 'bun' ? 'bin/bun' : 'deno')
-  } catch {
-    return undefined
-  }
+  return findRuntimeBinary(name, from)
 }
 
 /**
@@ -121,6 +108,33 @@ export function runFetchRuntimeContract(options: {
       expect(response.status).toBe(413)
       expect(await response.json()).toMatchObject({ ok: false, error: 'payload_too_large' })
       expect(lineFor(event.EventId)).toHaveLength(0)
+    })
+
+    it('413 then valid deliveries on the same pooled connection: answered, never a reset', async () => {
+      // SuperOffice's sender reuses connections: the rest of a refused upload must not fail the
+      // next delivery (workerd resets a connection whose body was left unread; Bun breaks the
+      // upload when told Connection: close). The refused body is read and thrown away instead.
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+      try {
+        const refused = await postOn(agent, endpoint(), Buffer.alloc(3 * 1024 * 1024, 0x20), {
+          'content-type': 'application/json',
+        })
+        expect(refused.status).toBe(413)
+        for (let i = 0; i < 3; i++) {
+          const { body, headers } = signedPayload(createTestEvent('sale.sold'), { secret })
+          expect((await postOn(agent, endpoint(), Buffer.from(body), headers)).status).toBe(200)
+        }
+      } finally {
+        agent.destroy()
+      }
+    })
+
+    it('413: a chunked body over the limit (no Content-Length), then the next delivery is answered', async () => {
+      const { status, body } = await chunkedPost(endpoint(), 4 * 1024 * 1024)
+      expect(status).toBe(413)
+      expect(JSON.parse(body)).toMatchObject({ error: 'payload_too_large' })
+      const { body: next, headers } = signedPayload(createTestEvent('sale.sold'), { secret })
+      expect((await post(next, headers)).status).toBe(200)
     })
 
     it('a duplicate: 200 twice, handled once', async () => {

@@ -155,7 +155,14 @@ export async function readWebBody(
   headers: HeadersLike | undefined,
   limit: number,
 ): Promise<Uint8Array> {
-  assertContentLength(headers, limit)
+  const declared = getHeader(headers, 'content-length')
+  if (declared !== undefined && Number(declared) > limit) {
+    // Refused before reading; the rest is still read and thrown away when it is small enough, so
+    // the client can finish its upload and read the 413 on a connection that stays usable.
+    const reader = body?.getReader()
+    const drained = reader ? await drain(reader, limit + DRAIN_BYTES) : true
+    throw drained ? drainedTooLarge(limit) : tooLarge(limit)
+  }
   if (!body) return new Uint8Array(0)
   const reader = body.getReader()
   const chunks: Uint8Array[] = []
@@ -165,8 +172,7 @@ export async function readWebBody(
     if (done) break
     total += value.byteLength
     if (total > limit) {
-      await reader.cancel().catch(() => {})
-      throw tooLarge(limit)
+      throw (await drain(reader, limit + DRAIN_BYTES - total)) ? drainedTooLarge(limit) : tooLarge(limit)
     }
     chunks.push(value)
   }
@@ -178,6 +184,44 @@ export async function readWebBody(
     offset += chunk.byteLength
   }
   return out
+}
+
+/**
+ * How much of a refused web body is read and thrown away after the limit. Web runtimes own their
+ * connections: Bun closes one at once when told `Connection: close` (the client, still uploading,
+ * sees a broken pipe instead of the 413), and workerd resets a kept-alive one whose body was left
+ * unread (the next delivery on it fails). Reading the rest avoids both; beyond this much, the
+ * upload is cut off instead.
+ */
+const DRAIN_BYTES = 8 * 1024 * 1024
+
+/** Reads and discards up to `budget` bytes; whether the stream ended within it (else it is cancelled). */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<boolean> {
+  let left = budget
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return true
+      left -= value.byteLength
+      if (left < 0) break
+    }
+  } catch {
+    return false
+  }
+  await reader.cancel().catch(() => {})
+  return false
+}
+
+/**
+ * 413s whose body was read to its end: the connection is fit for the next request, so the answer
+ * needs no `Connection: close`.
+ */
+export const drainedRefusals: WeakSet<SuperOfficeWebhookError> = new WeakSet()
+
+function drainedTooLarge(limit: number): SuperOfficeWebhookError {
+  const error = tooLarge(limit)
+  drainedRefusals.add(error)
+  return error
 }
 
 // A stream that fails while the body is read means the client went away (or the connection broke).

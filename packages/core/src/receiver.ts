@@ -180,13 +180,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     receive: (input) => receiveRequest(webhooks, input, handleNow, () => fail(methodNotAllowed())),
     async handleRequest(request) {
       const { method, headers, url } = request
-      const answer = await webhooks.receive({ method, headers, url, body: { web: request }, request })
-      // A fetch runtime owns its connections and handles a body left unread itself. Told
-      // `Connection: close`, Bun closes the socket while the client is still uploading, and the
-      // client sees a broken pipe instead of the 413: the header is for Node's own servers only.
-      if (answer.headers?.connection === undefined) return toResponse(answer)
-      const { connection: _connection, ...rest } = answer.headers
-      return toResponse({ ...answer, headers: rest })
+      return toResponse(await webhooks.receive({ method, headers, url, body: { web: request }, request }))
     },
     processJob: (job, attempt = { attempt: 1, attempts: 1 }) => runJob(job, attempt, validator, deliver, failuresOf),
     async start(workerOptions) {

@@ -1,4 +1,4 @@
-import { readRawBody, readWebBody } from './body.js'
+import { drainedRefusals, readRawBody, readWebBody } from './body.js'
 import { SuperOfficeWebhookError } from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
 import { isThenable } from './parse.js'
@@ -69,7 +69,11 @@ export function receiveRequest(
   // or consumed stream): the rest of the upload is still on the wire, so the connection is not
   // fit for another request. `Connection: close` makes the client open a new one instead of
   // reusing this one and meeting a reset.
-  const refuse = (error: unknown) => closing(webhooks.answerError(error))
+  // A web body already read to its end (a 413 that drained it) leaves the connection clean.
+  const refuse = (error: unknown) => {
+    const answer = webhooks.answerError(error)
+    return drainedRefusals.has(error as SuperOfficeWebhookError) ? answer : closing(answer)
+  }
   // Plain promise chaining rather than async/await, and a pipeline that answers synchronously when
   // it can: a body read from a stream costs one hop to the answer, bytes already held none.
   try {

@@ -15,6 +15,7 @@ export {
   signedPayload,
   signedRequest,
 } from './request.js'
+export { findRuntimeBinary } from './runtimes.js'
 export {
   type SimulatedAttempt,
   type SimulateOptions,
