@@ -159,9 +159,14 @@ export async function readWebBody(
   if (declared !== undefined && Number(declared) > limit) {
     // Refused before reading; the rest is still read and thrown away when it is small enough, so
     // the client can finish its upload and read the 413 on a connection that stays usable.
-    const reader = body?.getReader()
-    const drained = reader ? await drain(reader, limit + DRAIN_BYTES) : true
-    throw drained ? drainedTooLarge(limit) : tooLarge(limit)
+    // Beyond that, nothing is read: the upload is cut off.
+    if (!body) throw drainedTooLarge(limit)
+    const reader = body.getReader()
+    if (Number(declared) > limit + DRAIN_BYTES) {
+      await reader.cancel().catch(() => {})
+      throw tooLarge(limit)
+    }
+    throw (await drain(reader, limit + DRAIN_BYTES)) ? drainedTooLarge(limit) : tooLarge(limit)
   }
   if (!body) return new Uint8Array(0)
   const reader = body.getReader()

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { readRawBody, readRequestBody } from '../src/index.js'
+import { readRawBody, readRequestBody, readWebBody } from '../src/index.js'
 
 describe('readRawBody', () => {
   it('reads an async iterable that is not a Node stream', async () => {
@@ -71,5 +71,49 @@ describe('readRequestBody', () => {
     })
     const big = new Request('http://x/', { method: 'POST', body: stream, duplex: 'half' } as RequestInit)
     await expect(readRequestBody(big, 1000)).rejects.toMatchObject({ status: 413 })
+  })
+})
+
+describe('a refused web body is read to its end, within a bound (the connection stays usable)', () => {
+  /** A stream of `chunks` chunks of 64 KiB that counts what was read from it. */
+  const counted = (chunks: number) => {
+    const seen = { pulled: 0, cancelled: false }
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (seen.pulled === chunks) return controller.close()
+        seen.pulled++
+        controller.enqueue(new Uint8Array(64 * 1024))
+      },
+      cancel() {
+        seen.cancelled = true
+      },
+    })
+    return { stream, seen }
+  }
+
+  it('over the limit mid-stream: 413 after the rest is read and thrown away', async () => {
+    const { stream, seen } = counted(32) // 2 MiB, limit 1 MiB
+    await expect(readWebBody(stream, undefined, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
+    expect(seen).toEqual({ pulled: 32, cancelled: false })
+  })
+
+  it('a Content-Length over the limit: 413, the body still read to its end', async () => {
+    const { stream, seen } = counted(24)
+    const headers = { 'content-length': String(24 * 64 * 1024) }
+    await expect(readWebBody(stream, headers, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
+    expect(seen.pulled).toBe(24)
+  })
+
+  it('far beyond the bound: cut off, not read (a declared 64 MiB, or a stream that never ends)', async () => {
+    const declared = counted(1024)
+    const headers = { 'content-length': String(1024 * 64 * 1024) }
+    await expect(readWebBody(declared.stream, headers, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
+    expect(declared.seen.cancelled).toBe(true)
+    expect(declared.seen.pulled).toBeLessThanOrEqual(1) // a stream may pull one chunk ahead
+    const endless = counted(Number.POSITIVE_INFINITY)
+    await expect(readWebBody(endless.stream, undefined, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
+    expect(endless.seen.cancelled).toBe(true)
+    // The limit plus 8 MiB, and not much more.
+    expect(endless.seen.pulled * 64 * 1024).toBeLessThan(9 * 1024 * 1024 + 4 * 64 * 1024)
   })
 })
