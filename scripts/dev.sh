@@ -69,7 +69,7 @@ case "$cmd" in
     node scripts/demo.mjs "$@" ;;
   bench) install; bench_tools; pnpm run bench "$@" ;;
   start)
-    app="${1:?usage: bash scripts/dev.sh start <koa-example|express-example|nestjs-example|nitro-example|nuxt-example>}"
+    app="${1:?usage: bash scripts/dev.sh start <koa-example|express-example|nestjs-example|nitro-example|nuxt-example|hono-example|next-example|edge-example>}"
     install; pnpm exec turbo run build --filter "$app..." --output-logs=errors-only; pnpm --filter "$app" start ;;
   pnpm) pnpm "$@" ;;
   env) echo "export PATH=\"$(dirname "$(command -v node)"):$(dirname "$(command -v pnpm)"):\$PATH\"" ;;
