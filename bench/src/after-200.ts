@@ -2,7 +2,7 @@
 // SuperOffice's 4 senders send: each waits for its answer) through the BullMQ inbox with and
 // without coalescing; and ordering (2,000 shuffled changes over 20 rows, 8 jobs at a time, random
 // handler latency) with and without orderBy. Run: pnpm --filter bench run bench:after-200
-import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { type BullMQInboxOptions, createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { createSuperOfficeWebhooks, signPayload } from '@superoffice-webhooks/core'
 import { startRedis } from './inbox.ts'
 
@@ -30,6 +30,12 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   }
 }
 
+/** A receiver with a BullMQ inbox of its own queue on the bench's redis-server. */
+function receiver(url: string, queueName: string, extra: Partial<BullMQInboxOptions>) {
+  const inbox = createBullMQInbox({ connection: url, queueName, logger: false, ...extra })
+  return { inbox, webhooks: createSuperOfficeWebhooks({ secret, inbox, logger: false }) }
+}
+
 export interface MassUpdateRow {
   mode: string
   handlerRuns: number
@@ -38,13 +44,9 @@ export interface MassUpdateRow {
 }
 
 async function massUpdate(url: string, coalesce: boolean): Promise<MassUpdateRow> {
-  const inbox = createBullMQInbox({
-    connection: url,
-    queueName: `mass-${coalesce}`,
-    logger: false,
+  const { inbox, webhooks } = receiver(url, `mass-${coalesce}`, {
     ...(coalesce ? { coalesce: { delayMs: 2000, maxDelayMs: 30_000 } } : {}),
   })
-  const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
   const last = new Map<number, string>()
   const seen = new Map<number, string>()
   let runs = 0
@@ -85,13 +87,7 @@ export interface OrderRow {
 }
 
 async function ordering(url: string, ordered: boolean): Promise<OrderRow> {
-  const inbox = createBullMQInbox({
-    connection: url,
-    queueName: `order-${ordered}`,
-    logger: false,
-    ...(ordered ? { orderBy: 'entity' as const } : {}),
-  })
-  const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+  const { inbox, webhooks } = receiver(url, `order-${ordered}`, ordered ? { orderBy: 'entity' } : {})
   const active = new Map<number, number>()
   const written = new Map<number, string>()
   let overlaps = 0

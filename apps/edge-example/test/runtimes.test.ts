@@ -1,13 +1,14 @@
 import { fileURLToPath } from 'node:url'
-import { runFetchRuntimeContract, runtimeBinary } from '@superoffice-webhooks/adapter-contract'
+import { runFetchRuntimeContract } from '@superoffice-webhooks/adapter-contract'
+import { findRuntimeBinary } from '@superoffice-webhooks/testing'
 import { describe, expect, it } from 'vitest'
 
 // The same built fetch handler (dist/worker.js) on three runtimes that are not Node, each started
 // as its own process and spoken to over HTTP. The runtimes come from npm (bun, deno, miniflare with
 // workerd), pinned in this app's package.json.
 const cwd = fileURLToPath(new URL('..', import.meta.url))
-const bun = runtimeBinary('bun', cwd)
-const deno = runtimeBinary('deno', cwd)
+const bun = findRuntimeBinary('bun', cwd)
+const deno = findRuntimeBinary('deno', cwd)
 
 describe('the runtimes are installed', () => {
   it('Bun and Deno binaries come with their npm packages on this platform', () => {

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url'
-import { runExampleAppContract, runtimeBinary, startExampleApp } from '@superoffice-webhooks/adapter-contract'
-import { createTestEvent } from '@superoffice-webhooks/testing'
+import { runExampleAppContract, startExampleApp } from '@superoffice-webhooks/adapter-contract'
+import { createTestEvent, findRuntimeBinary } from '@superoffice-webhooks/testing'
 import { describe, expect, it } from 'vitest'
 
 const cwd = fileURLToPath(new URL('..', import.meta.url))
-const bun = runtimeBinary('bun', cwd)
+const bun = findRuntimeBinary('bun', cwd)
 
 runExampleAppContract({ name: 'hono-example on Node (@hono/node-server)', cwd, entry: 'dist/node.js' })
 runExampleAppContract({ name: 'hono-example on Node', cwd, entry: 'dist/node.js', inbox: true })

@@ -1,16 +1,8 @@
 import { Agent } from 'node:http'
-import { createTestEvent, findRuntimeBinary, signedPayload } from '@superoffice-webhooks/testing'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
 import { chunkedPost, postOn } from './http.js'
-
-/**
- * The binary of Bun or Deno from their npm packages installed beside `from` (see
- * `findRuntimeBinary` in the testing kit).
- */
-export function runtimeBinary(name: 'bun' | 'deno', from: string): string | undefined {
-  return findRuntimeBinary(name, from)
-}
 
 /**
  * The answer contract's core rows for a bare fetch handler (`webhooks.handleRequest(request)`) on

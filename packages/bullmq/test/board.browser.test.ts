@@ -11,8 +11,8 @@ import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import Koa from 'koa'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { superOfficeInboxBoard } from '../src/board.js'
-import { createBullMQInbox } from '../src/index.js'
+import { type SuperOfficeInboxBoardOptions, superOfficeInboxBoard } from '../src/board.js'
+import { type BullMQInbox, createBullMQInbox } from '../src/index.js'
 import { secret, until } from './helpers.js'
 
 const browserPath = hasRedis ? findChromium() : undefined
@@ -31,6 +31,18 @@ afterAll(async () => {
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** The README's Koa recipe: bull-board at /admin/inbox over the inbox, on a server of its own. */
+async function mountBoard(inbox: BullMQInbox, options: SuperOfficeInboxBoardOptions = {}) {
+  await inbox.ready()
+  const board = new KoaAdapter()
+  board.setBasePath('/admin/inbox')
+  createBullBoard({ queues: [superOfficeInboxBoard(inbox, options)], serverAdapter: board })
+  const app = new Koa()
+  app.use(board.registerPlugin())
+  const server = createServer(app.callback())
+  return { server, url: await listen(server) }
 }
 
 describe.runIf(browserPath)('the inbox page in a browser', () => {
@@ -56,14 +68,7 @@ describe.runIf(browserPath)('the inbox page in a browser', () => {
       const response = await fetch(downstreamUrl, { method: 'POST', body: event.EventId })
       if (!response.ok) throw new Error(`downstream answered ${response.status}`)
     })
-    await inbox.ready()
-    const board = new KoaAdapter()
-    board.setBasePath('/admin/inbox')
-    createBullBoard({ queues: [superOfficeInboxBoard(inbox, { actions: true })], serverAdapter: board })
-    const app = new Koa()
-    app.use(board.registerPlugin())
-    const server = createServer(app.callback())
-    const url = await listen(server)
+    const { server, url } = await mountBoard(inbox, { actions: true })
     try {
       await webhooks.start()
       const event = createTestEvent('sale.sold', { ContextIdentifier: 'Cust12345', PrimaryKey: 4711 })
@@ -98,14 +103,7 @@ describe.runIf(browserPath)('the inbox page in a browser', () => {
     webhooks.on('sale.sold', () => {
       throw new Error('always fails')
     })
-    await inbox.ready()
-    const board = new KoaAdapter()
-    board.setBasePath('/admin/inbox')
-    createBullBoard({ queues: [superOfficeInboxBoard(inbox)], serverAdapter: board })
-    const app = new Koa()
-    app.use(board.registerPlugin())
-    const server = createServer(app.callback())
-    const url = await listen(server)
+    const { server, url } = await mountBoard(inbox)
     try {
       await webhooks.start()
       const event = createTestEvent('sale.sold', { ContextIdentifier: 'Cust12345', PrimaryKey: 12 })
