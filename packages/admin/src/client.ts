@@ -111,6 +111,8 @@ export interface SuperOfficeWebhookClientOnlineOptions {
   api: Pick<SuperOfficeApi, 'request'>
   /** The tenant (ContextIdentifier) whose webhooks are managed. */
   tenant: string
+  /** Gives up every call of this client when aborted (a service shutting down, Ctrl+C). */
+  signal?: AbortSignal
 }
 
 /**
@@ -132,6 +134,8 @@ export interface SuperOfficeWebhookClientDirectOptions extends HttpLimits {
   authScheme?: 'Bearer' | 'SOTicket'
   /** `SO-AppToken`. */
   appToken?: string
+  /** Gives up every call of this client when aborted (a service shutting down, Ctrl+C). */
+  signal?: AbortSignal
 }
 
 /**
@@ -221,7 +225,7 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
         'createSuperOfficeWebhookClient: pass api and tenant (Online), or baseUrl with accessToken or getAccessToken.',
       )
     }
-    const { baseUrl, accessToken, getAccessToken, authScheme, appToken, ...limits } = direct
+    const { baseUrl, accessToken, getAccessToken, authScheme, appToken, signal: _signal, ...limits } = direct
     const token = getAccessToken ?? (accessToken as string)
     api = createSuperOfficeApi({
       ...limits,
@@ -247,6 +251,7 @@ export function createSuperOfficeWebhookClient(options: SuperOfficeWebhookClient
       ...(body === undefined ? {} : { body }),
       ...(search ? { query: Object.fromEntries(new URLSearchParams(search)) } : {}),
       redact: typeof secret === 'string' ? [secret] : [],
+      ...(options.signal ? { signal: options.signal } : {}),
     })
     if (!schema) return undefined as T
     const parsed = schema.safeParse(json)

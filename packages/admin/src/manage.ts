@@ -198,7 +198,10 @@ export interface WebhookWatchdog {
   check(): Promise<WebhookStateChange[]>
   /** Stops: no further check starts, and the process is no longer held open. */
   stop(): void
-  /** Resolves once stopped (by `stop()` or the signal). */
+  /**
+   * Resolves once stopped (by `stop()` or the signal) and the check that was running, if any, has
+   * settled: after it, no call of the watchdog is in flight or scheduled.
+   */
   readonly done: Promise<void>
 }
 
@@ -239,6 +242,8 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
   const checkOnce = async (): Promise<WebhookStateChange[]> => {
     const changes: WebhookStateChange[] = []
     for (const webhook of await client.list(options.filter ?? {})) {
+      // Stopped halfway through a check: no further call starts.
+      if (stopped) break
       if (!options.includeCrmScripts && webhook.Type?.toLowerCase() === 'crmscript') continue
       const before = seen.get(webhook.WebhookId)
       const errors = webhook.ConsecutiveErrors ?? undefined
@@ -280,6 +285,8 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
       await check()
       failures = 0
     } catch (error) {
+      // A check cut short by stopping is not a failure to report.
+      if (stopped) return
       failures++
       delay = Math.min(maxBackoffMs, Math.max(1000, intervalMs / 5) * 2 ** (failures - 1))
       try {
@@ -296,7 +303,11 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     if (timer !== undefined) clearTimeout(timer)
     timer = undefined
     options.signal?.removeEventListener('abort', stop)
-    finish()
+    // `done` means nothing is in flight or scheduled: a check already running is waited for (give
+    // the client the same signal to cut its calls short).
+    const inFlight = running
+    if (inFlight) void inFlight.then(finish, finish)
+    else finish()
   }
   if (options.signal?.aborted) stop()
   else {

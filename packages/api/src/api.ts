@@ -10,6 +10,7 @@ import {
   jsonOf,
   limitsOf,
   messageOf,
+  pacedRetryAfterMs,
   Redactor,
   retryWait,
   SuperOfficeApiError,
@@ -81,6 +82,11 @@ export interface SuperOfficeRequestOptions {
   nullOn404?: boolean
   /** Values to keep out of every error text (a webhook secret in the body…). */
   redact?: (string | null | undefined)[]
+  /**
+   * Gives up the call when aborted: the request in flight and any wait before a retry end at once,
+   * and the call rejects with the signal's reason.
+   */
+  signal?: AbortSignal
 }
 
 /**
@@ -234,13 +240,29 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
   // A small semaphore per tenant: SuperOffice throttles per tenant, and one busy tenant must not
   // hold back the others.
   const slots = new Map<string, { active: number; waiting: (() => void)[] }>()
-  const acquire = async (tenant: string) => {
+  const acquire = async (tenant: string, signal: AbortSignal | undefined) => {
     let slot = slots.get(tenant)
     if (!slot) {
       slot = { active: 0, waiting: [] }
       slots.set(tenant, slot)
     }
-    if (slot.active >= concurrency) await new Promise<void>((resolve) => slot?.waiting.push(resolve))
+    if (slot.active >= concurrency) {
+      const current = slot
+      await new Promise<void>((resolve, reject) => {
+        const take = () => {
+          signal?.removeEventListener('abort', onAbort)
+          resolve()
+        }
+        // A caller that gives up while waiting leaves the queue, so its turn is not lost to others.
+        const onAbort = () => {
+          const at = current.waiting.indexOf(take)
+          if (at >= 0) current.waiting.splice(at, 1)
+          reject(signal?.reason)
+        }
+        current.waiting.push(take)
+        signal?.addEventListener('abort', onAbort, { once: true })
+      })
+    }
     slot.active++
     return () => {
       const current = slot as { active: number; waiting: (() => void)[] }
@@ -258,24 +280,24 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
     requestOptions: SuperOfficeRequestOptions = {},
   ): Promise<T> => {
     assertTenant(tenant)
-    if (!path.startsWith('/') || path.includes('..') || /[?#]/.test(path)) {
-      throw new TypeError(
-        `request: '${path}' must be a path under /api/v1 such as '/Sale/12' (query in options.query).`,
-      )
-    }
+    assertApiPath(path)
+    const signal = requestOptions.signal
+    signal?.throwIfAborted()
     const query = requestOptions.query
       ? `?${new URLSearchParams(Object.entries(requestOptions.query).map(([k, v]): [string, string] => [k, String(v)]))}`
       : ''
     const label = `${method} /api/v1${path}`
     for (const value of requestOptions.redact ?? []) redactor.remember(value)
-    const release = await acquire(tenant)
+    const release = await acquire(tenant, signal)
     try {
       let moved = 0
       let renewed = false
       // A 429 is SuperOffice pacing the tenant, not a failure: its waits count against
       // maxRetryAfterMs in total rather than against `retries`, so a busy tenant slows calls down
-      // instead of failing them.
+      // instead of failing them. Each wait has a floor and their number a bound, so a server that
+      // asks for no wait (`Retry-After: 0`, a date in the past) cannot make the call loop.
       let throttledMs = 0
+      let throttled = 0
       for (let attempt = 0; ; ) {
         const { endpoint } = await endpoints.get(tenant)
         const authorization = await credential(tenant, false)
@@ -284,11 +306,17 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
         if (requestOptions.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
         let answer: Exchange | undefined
         try {
-          answer = await exchange(limits, label, `${endpoint}/api/v1${path}${query}`, {
-            method,
-            headers,
-            ...(requestOptions.body === undefined ? {} : { body: JSON.stringify(requestOptions.body) }),
-          })
+          answer = await exchange(
+            limits,
+            label,
+            `${endpoint}/api/v1${path}${query}`,
+            {
+              method,
+              headers,
+              ...(requestOptions.body === undefined ? {} : { body: JSON.stringify(requestOptions.body) }),
+            },
+            signal,
+          )
         } catch (error) {
           if (!(error instanceof SuperOfficeApiError)) throw error
           if (!isRetryable(error) || attempt >= limits.retries) throw redacted(error)
@@ -313,8 +341,18 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
             if (!systemUser) await credential(tenant, true)
             continue
           }
-          if (status === 429) {
-            const wait = retryWait(limits, answer, Math.min(attempt, 6), label)
+          // SuperOffice paces a tenant with a 429 and a Retry-After; a 429 without a usable one (none,
+          // zero, in the past) is retried like a 5xx, from `retries` with backoff.
+          if (status === 429 && pacedRetryAfterMs(limits, answer) !== undefined) {
+            if (throttled >= limits.maxThrottledRetries) {
+              throw new SuperOfficeApiError(
+                status,
+                label,
+                `throttled ${throttled + 1} times in a row (maxThrottledRetries ${limits.maxThrottledRetries}): ${redactor.redact(messageOf(answer.text))}`,
+              )
+            }
+            const wait = retryWait(limits, answer, throttled, label)
+            throttled++
             throttledMs += wait
             if (throttledMs > limits.maxRetryAfterMs) {
               throw new SuperOfficeApiError(
@@ -323,14 +361,14 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
                 `throttled for more than ${Math.round(limits.maxRetryAfterMs / 1000)} s in total (maxRetryAfterMs): ${redactor.redact(messageOf(answer.text))}`,
               )
             }
-            await sleep(wait)
+            await sleep(wait, signal)
             continue
           }
-          if (status < 500 || attempt >= limits.retries) {
+          if ((status < 500 && status !== 429) || attempt >= limits.retries) {
             throw new SuperOfficeApiError(status, label, redactor.redact(messageOf(answer.text)))
           }
         }
-        await sleep(retryWait(limits, answer, attempt, label))
+        await sleep(retryWait(limits, answer, attempt, label), signal)
         attempt++
       }
     } finally {
@@ -359,6 +397,38 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
       }
       return request(event.ContextIdentifier, 'GET', route.path, { nullOn404: true })
     },
+  }
+}
+
+/**
+ * A path under `/api/v1`, checked on its decoded segments: `%2e%2e`, `.%2E`, `%2f` or a backslash
+ * would let a URL parser or the server step out to another tenant's path with this tenant's
+ * credentials, so any segment that decodes to `.`, `..`, or holds a separator is refused.
+ */
+function assertApiPath(path: string): void {
+  const refuse = (why: string) =>
+    new TypeError(
+      `request: '${String(path).slice(0, 200)}' must be a path under /api/v1 such as '/Sale/12' (${why}; query in options.query).`,
+    )
+  if (typeof path !== 'string' || !path.startsWith('/')) throw refuse('it must start with /')
+  if (/[?#\\]/.test(path)) throw refuse('no ?, # or backslash')
+  for (const segment of path.slice(1).split('/')) {
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(segment)
+    } catch {
+      throw refuse('a segment is not valid percent-encoding')
+    }
+    // Decoded twice: a server that decodes again must not find a dot segment either.
+    let twice = decoded
+    try {
+      twice = decodeURIComponent(decoded)
+    } catch {}
+    for (const form of [segment, decoded, twice]) {
+      if (form.trim() === '.' || form.includes('..') || /[/\\]/.test(form)) {
+        throw refuse('no dot segments or encoded separators')
+      }
+    }
   }
 }
 

@@ -37,6 +37,11 @@ export interface HttpLimits {
   retryDelayMs?: number
   /** The longest `Retry-After` waited for; a longer one fails the call at once, naming the value. Default 60 s. */
   maxRetryAfterMs?: number
+  /**
+   * How many 429s in a row one call takes before it fails, whatever `Retry-After` says (a server
+   * that asks for no wait at all must not make the client loop). Default 30.
+   */
+  maxThrottledRetries?: number
 }
 
 /** One exchange's result: the status, headers and the (bounded) body text. */
@@ -75,6 +80,7 @@ export function limitsOf(limits: HttpLimits = {}) {
     retries: limits.retries ?? 3,
     retryDelayMs: limits.retryDelayMs ?? 500,
     maxRetryAfterMs: limits.maxRetryAfterMs ?? 60_000,
+    maxThrottledRetries: Math.max(0, limits.maxThrottledRetries ?? 30),
   }
 }
 
@@ -86,8 +92,16 @@ export type Limits = ReturnType<typeof limitsOf>
  * pointed), the timeout covering the body, and the body bounded. Network failures and timeouts are
  * `SuperOfficeApiError`s with status 0 and `retryable` set.
  */
-export async function exchange(limits: Limits, label: string, url: string, init: RequestInit): Promise<Exchange> {
-  const signal = AbortSignal.timeout(limits.timeoutMs)
+export async function exchange(
+  limits: Limits,
+  label: string,
+  url: string,
+  init: RequestInit,
+  cancel?: AbortSignal,
+): Promise<Exchange> {
+  cancel?.throwIfAborted()
+  const timeout = AbortSignal.timeout(limits.timeoutMs)
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout
   const origin = new URL(url).origin
   let current = url
   let request: RequestInit = { ...init, redirect: 'manual', signal }
@@ -125,6 +139,8 @@ export async function exchange(limits: Limits, label: string, url: string, init:
     }
   } catch (error) {
     if (error instanceof SuperOfficeApiError) throw error
+    // The caller gave up (Ctrl+C, a stopped watchdog): its reason, not a retryable network failure.
+    if (cancel?.aborted) throw cancel.reason
     const reason = signal.aborted
       ? `no complete answer within ${limits.timeoutMs} ms`
       : `SuperOffice could not be reached (${(error as Error).message})`
@@ -137,9 +153,16 @@ export function isRetryable(error: unknown): boolean {
   return (error as { retryable?: unknown } | null)?.retryable === true
 }
 
+/** No wait between two attempts is shorter than this, whatever the peer or the options say. */
+export const MIN_RETRY_WAIT_MS = 10
+/** Exponential backoff stops doubling here. */
+const MAX_BACKOFF_MS = 30_000
+
 /**
  * How long to wait before retrying a throttled or failed answer (429, 5xx): its `Retry-After`, or
- * exponential backoff. Throws when SuperOffice asks for longer than `maxRetryAfterMs`.
+ * exponential backoff (`retryDelayMs` doubled per attempt) when there is none or it asks for less
+ * than `retryDelayMs` (a time in the past, `0`, a fraction of a millisecond). Throws when
+ * SuperOffice asks for longer than `maxRetryAfterMs`.
  */
 export function retryWait(limits: Limits, answer: Exchange | undefined, attempt: number, label: string): number {
   const after = answer ? retryAfterMs(answer.headers.get('retry-after')) : undefined
@@ -150,10 +173,35 @@ export function retryWait(limits: Limits, answer: Exchange | undefined, attempt:
       `throttled: SuperOffice asks to retry after ${Math.round(after / 1000)} s, more than the ${Math.round(limits.maxRetryAfterMs / 1000)} s this client waits (maxRetryAfterMs)`,
     )
   }
-  return after ?? limits.retryDelayMs * 2 ** attempt
+  const floor = Math.max(MIN_RETRY_WAIT_MS, limits.retryDelayMs)
+  if (after !== undefined && after >= floor) return after
+  return Math.min(MAX_BACKOFF_MS, floor * 2 ** Math.min(attempt, 16))
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * The `Retry-After` of an answer when it is one to honour as pacing: at least the floor
+ * (`retryDelayMs`, never under 10 ms). `undefined` when absent, unreadable, zero, past or shorter.
+ */
+export function pacedRetryAfterMs(limits: Limits, answer: Exchange): number | undefined {
+  const after = retryAfterMs(answer.headers.get('retry-after'))
+  return after !== undefined && after >= Math.max(MIN_RETRY_WAIT_MS, limits.retryDelayMs) ? after : undefined
+}
+
+/** Waits `ms`; rejects with the signal's reason as soon as it is aborted. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
 
 /** The body as text, refusing more than `limit` bytes without reading them. */
 async function readBounded(response: Response, limit: number, label: string): Promise<string> {

@@ -97,6 +97,103 @@ describe('the API client and a hostile peer', () => {
     await expect((await apiAt(html)).request('Cust1', 'GET', '/Sale/1')).rejects.toThrow(/not JSON \(text\/html\)/)
   })
 
+  it('a 429 asking for no wait (0, a past date, a fraction of a millisecond) settles: retried like a 5xx, with backoff', async () => {
+    for (const retryAfter of ['0', 'Thu, 01 Jan 1970 00:00:00 GMT', '0.0000001', '-5', 'soon', undefined]) {
+      let calls = 0
+      const throttled = await peer((_req, res) => {
+        calls++
+        res.writeHead(429, retryAfter === undefined ? {} : { 'retry-after': retryAfter }).end('{"Error":"slow down"}')
+      })
+      const api = await apiAt(throttled, { retryDelayMs: 1, retries: 3 })
+      const error = (await api.request('Cust1', 'GET', '/Sale/1').catch((e: unknown) => e)) as SuperOfficeApiError
+      expect(error, `Retry-After ${retryAfter}`).toBeInstanceOf(SuperOfficeApiError)
+      expect(error.status).toBe(429)
+      expect(error.message).toMatch(/failed with 429: slow down/)
+      expect(calls).toBe(4)
+    }
+  })
+
+  it('a short Retry-After over and over ends at maxThrottledRetries, however little each asks', async () => {
+    let calls = 0
+    const throttled = await peer((_req, res) => {
+      calls++
+      res.writeHead(429, { 'retry-after': '0.02' }).end('{"Error":"slow down"}')
+    })
+    const api = await apiAt(throttled, { retryDelayMs: 1, maxThrottledRetries: 5 })
+    const error = (await api.request('Cust1', 'GET', '/Sale/1').catch((e: unknown) => e)) as SuperOfficeApiError
+    expect(error.status).toBe(429)
+    expect(error.message).toMatch(/throttled 6 times in a row \(maxThrottledRetries 5\)/)
+    expect(calls).toBe(6)
+  })
+
+  it('the waits between 429s without a usable Retry-After back off from the floor', async () => {
+    const times: number[] = []
+    const throttled = await peer((_req, res) => {
+      times.push(performance.now())
+      res.writeHead(429, { 'retry-after': '0' }).end()
+    })
+    const api = await apiAt(throttled, { retryDelayMs: 20, retries: 3 })
+    await expect(api.request('Cust1', 'GET', '/Sale/1')).rejects.toThrow(/failed with 429/)
+    const gaps = times.slice(1).map((t, i) => t - (times[i] as number))
+    // At least the backoff each time (20, 40, 80 ms); a busy machine only makes them longer.
+    expect(gaps[0]).toBeGreaterThanOrEqual(19)
+    expect(gaps[1]).toBeGreaterThanOrEqual(39)
+    expect(gaps[2]).toBeGreaterThanOrEqual(79)
+  })
+
+  it('an aborted signal ends a throttled call at once, and frees its slot for the next caller', async () => {
+    let calls = 0
+    const throttled = await peer((_req, res) => {
+      calls++
+      res.writeHead(429, { 'retry-after': '30' }).end()
+    })
+    const api = await apiAt(throttled, { concurrency: 1 })
+    const stop = new AbortController()
+    const first = api.request('Cust1', 'GET', '/Sale/1', { signal: stop.signal }).catch((e: unknown) => e)
+    const queued = new AbortController()
+    const second = api.request('Cust1', 'GET', '/Sale/2', { signal: queued.signal }).catch((e: unknown) => e)
+    while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+    stop.abort(new Error('stopped by the test'))
+    queued.abort(new Error('queued caller gave up'))
+    expect(((await first) as Error).message).toBe('stopped by the test')
+    expect(((await second) as Error).message).toBe('queued caller gave up')
+    expect(calls).toBe(1)
+    // The slot is free again: a new call reaches the server.
+    const third = new AbortController()
+    const pending = api.request('Cust1', 'GET', '/Sale/3', { signal: third.signal }).catch((e: unknown) => e)
+    while (calls === 1) await new Promise((resolve) => setTimeout(resolve, 5))
+    third.abort(new Error('done'))
+    expect(((await pending) as Error).message).toBe('done')
+  })
+
+  it('a path with encoded dot segments or separators never reaches the server', async () => {
+    const paths: string[] = []
+    const host = await peer((req, res) => {
+      paths.push(req.url ?? '')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+    const api = await apiAt(host)
+    for (const bad of [
+      '/Sale/%2e%2e/%2e%2e/Cust2/api/v1/Sale/1',
+      '/Sale/%2E%2E/Webhook',
+      '/Sale/.%2e/Webhook',
+      '/Sale/%2e./Webhook',
+      '/%2e',
+      '/Sale/%252e%252e/Webhook',
+      '/Sale%2f..%2fWebhook',
+      '/Sale%5C1',
+      '/Sale/%zz',
+      '/Sale\\..\\Webhook',
+      'Sale/1',
+    ]) {
+      await expect(api.request('Cust1', 'GET', bad), bad).rejects.toThrow(/must be a path under \/api\/v1/)
+    }
+    expect(paths).toEqual([])
+    await api.request('Cust1', 'GET', '/Sale/1')
+    await api.request('Cust1', 'POST', `/Webhook/${encodeURIComponent('y_table.created')}/7`)
+    expect(paths).toEqual(['/Cust1/api/v1/Sale/1', '/Cust1/api/v1/Webhook/y_table.created/7'])
+  })
+
   it('an error text that echoes the token or app token is redacted', async () => {
     const echo = await peer((req, res) => {
       res

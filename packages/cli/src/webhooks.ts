@@ -53,22 +53,25 @@ const options = {
  * credentials, the tenant's host from the state API), or a fixed address with a token (`--api`,
  * on-premise).
  */
-function clientFrom(values: {
-  api?: string | undefined
-  token?: string | undefined
-  tenant?: string | undefined
-  environment?: string | undefined
-  'app-token'?: string | undefined
-  'private-key'?: string | undefined
-  'system-user-token'?: string | undefined
-}): SuperOfficeWebhookClient {
+function clientFrom(
+  values: {
+    api?: string | undefined
+    token?: string | undefined
+    tenant?: string | undefined
+    environment?: string | undefined
+    'app-token'?: string | undefined
+    'private-key'?: string | undefined
+    'system-user-token'?: string | undefined
+  },
+  signal: AbortSignal,
+): SuperOfficeWebhookClient {
   const env = process.env
   const baseUrl = values.api ?? env.SUPEROFFICE_API_URL
   const token = values.token ?? env.SUPEROFFICE_ACCESS_TOKEN
   const tenant = values.tenant ?? env.SUPEROFFICE_TENANT
   if (baseUrl && !values.tenant) {
     if (!token) throw new UsageError('no access token: pass --token or set SUPEROFFICE_ACCESS_TOKEN.')
-    return createSuperOfficeWebhookClient({ baseUrl, accessToken: token, retries: 2 })
+    return createSuperOfficeWebhookClient({ baseUrl, accessToken: token, retries: 2, signal })
   }
   if (!tenant) {
     throw new UsageError(
@@ -105,7 +108,7 @@ function clientFrom(values: {
         ...(appToken ? { applicationToken: appToken } : {}),
         retries: 2,
       })
-      return createSuperOfficeWebhookClient({ api, tenant })
+      return createSuperOfficeWebhookClient({ api, tenant, signal })
     }
     const missing = [
       appToken ? '' : '--app-token (SUPEROFFICE_APP_TOKEN)',
@@ -120,7 +123,7 @@ function clientFrom(values: {
       systemUserToken,
       retries: 2,
     })
-    return createSuperOfficeWebhookClient({ api, tenant })
+    return createSuperOfficeWebhookClient({ api, tenant, signal })
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message)
     throw error
@@ -134,7 +137,10 @@ export async function webhooks(args: string[]): Promise<number> {
   if (!action || !ACTIONS.includes(action)) {
     throw new UsageError(`webhooks needs an action: ${ACTIONS.join(', ')}.`)
   }
-  const client = clientFrom(values)
+  // Ctrl+C and SIGTERM give up the call in flight and any wait before a retry (the watch service
+  // listens for them itself; other actions end the default way).
+  const shutdown = new AbortController()
+  const client = clientFrom(values, shutdown.signal)
   const json = values.json === true
   const events = (values.event ?? []).flatMap((e) => e.split(',')).filter(Boolean)
   const headers = Object.fromEntries(
@@ -248,7 +254,7 @@ export async function webhooks(args: string[]): Promise<number> {
       }
       default:
         // Awaited here, so its refusals meet the catch below and its exit codes.
-        return await watch(client, values.interval, values.restart === true, values.once === true, json)
+        return await watch(client, shutdown, values.interval, values.restart === true, values.once === true, json)
     }
   } catch (error) {
     if (error instanceof SuperOfficeTenantStateError) {
@@ -268,6 +274,7 @@ function errorLine(error: unknown): string {
 
 async function watch(
   client: SuperOfficeWebhookClient,
+  shutdown: AbortController,
   interval: string | undefined,
   restart: boolean,
   once: boolean,
@@ -297,9 +304,14 @@ async function watch(
   }
   // A service: checks at once and every interval until SIGINT or SIGTERM; a failed check is one
   // line on stderr and is retried with backoff. It never exits on its own.
-  const stopped = new AbortController()
-  const onSignal = () => stopped.abort()
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal)
+  // The first signal stops the watchdog and cuts its calls short; it ends within a second or two.
+  // A second signal, or a stop that takes longer than 5 s, ends the process at once.
+  const onSignal = () => {
+    if (shutdown.signal.aborted) process.exit(130)
+    shutdown.abort()
+    setTimeout(() => process.exit(130), 5_000).unref()
+  }
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
   console.error(
     dim(
       `watching every ${seconds} s${restart ? ', restarting webhooks stopped by TooManyErrors' : ''}; Ctrl+C to stop`,
@@ -308,7 +320,7 @@ async function watch(
   const watchdog = watchWebhooks(client, {
     intervalMs: seconds * 1000,
     restart,
-    signal: stopped.signal,
+    signal: shutdown.signal,
     onStateChange: report,
     onError: (error, { failures, nextCheckInMs }) =>
       console.error(

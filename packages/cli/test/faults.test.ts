@@ -93,6 +93,47 @@ describe('3. webhooks watch runs until SIGINT/SIGTERM', () => {
     }
   }, 180_000)
 
+  it('a 429 that asks for no wait: list settles after its retries; watch stops at once on Ctrl+C mid-wait', async () => {
+    let calls = 0
+    const zero = await listen((_req, res) => {
+      calls++
+      res.writeHead(429, { 'retry-after': '0', 'content-type': 'application/json' }).end('{"Error":"slow down"}')
+    })
+    const env = { SUPEROFFICE_API_URL: `${zero}/Cust1`, SUPEROFFICE_ACCESS_TOKEN: 't0ken-abc', NO_COLOR: '1' }
+    const listed = await runCli(['webhooks', 'list'], { env })
+    expect(listed.code).toBe(1)
+    expect(listed.stderr.trim().split('\n')).toEqual(['error: GET /api/v1/Webhook failed with 429: slow down'])
+    expect(calls).toBe(3) // the first try and the command's two retries
+
+    // A server that paces for 30 s: the watch is waiting inside the client when Ctrl+C comes.
+    calls = 0
+    const paced = await listen((_req, res) => {
+      calls++
+      res.writeHead(429, { 'retry-after': '30' }).end()
+    })
+    const child = spawn(process.execPath, [cli, 'webhooks', 'watch', '--interval', '1'], {
+      env: { ...process.env, ...env, SUPEROFFICE_API_URL: `${paced}/Cust1` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (c) => (stderr += c))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    try {
+      await until(() => calls === 1, 'the first check, throttled', 120_000)
+      child.kill('SIGINT')
+      // Well inside the 30 s the server asked for: the wait was cut short.
+      const code = await Promise.race([
+        exited,
+        new Promise<'still running'>((r) => setTimeout(r, 20_000, 'still running')),
+      ])
+      expect(code).toBe(0)
+      expect(calls).toBe(1)
+      expect(stderr).not.toMatch(/error/)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }, 180_000)
+
   it('watch --once with the API down exits 3, as documented; a refusal exits 1', async () => {
     const down = await runCli(['webhooks', 'watch', '--once'], {
       env: { SUPEROFFICE_API_URL: 'http://127.0.0.1:9/Cust1', SUPEROFFICE_ACCESS_TOKEN: 't' },
