@@ -56,7 +56,11 @@ webhooks.onAny((event: SuperOfficeAnyEvent) => {
   )
 })
 
-const tenantStatus = createSuperOfficeTenantStatus({ environment: apiOptions?.environment ?? 'online', api })
+const tenantStatus = createSuperOfficeTenantStatus({
+  environment: apiOptions?.environment ?? 'online',
+  applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+  api,
+})
 tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
 
 if (inbox && process.env.SUPEROFFICE_WORKER !== '0') {

@@ -54,7 +54,11 @@ if (inbox) {
   })
 }
 
-const tenantStatus = createSuperOfficeTenantStatus({ environment: apiOptions?.environment ?? 'online', api })
+const tenantStatus = createSuperOfficeTenantStatus({
+  environment: apiOptions?.environment ?? 'online',
+  applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+  api,
+})
 tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
 
 export const app = new Hono()

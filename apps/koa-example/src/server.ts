@@ -125,7 +125,11 @@ if (inbox && process.env.SUPEROFFICE_WORKER !== '0') {
   })
 }
 
-const tenantStatus = createSuperOfficeTenantStatus({ environment: apiOptions?.environment ?? 'online', api })
+const tenantStatus = createSuperOfficeTenantStatus({
+  environment: apiOptions?.environment ?? 'online',
+  applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+  api,
+})
 tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
 
 const app = new Koa()

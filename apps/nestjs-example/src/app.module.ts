@@ -19,7 +19,11 @@ import { SalesService } from './sales.service'
 function online() {
   const options = superOfficeApiOptionsFromEnv()
   const api = options ? createSuperOfficeApi(options) : undefined
-  const tenantStatus = createSuperOfficeTenantStatus({ environment: options?.environment ?? 'online', api })
+  const tenantStatus = createSuperOfficeTenantStatus({
+    environment: options?.environment ?? 'online',
+    applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+    api,
+  })
   tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
   return { ...(api ? { api } : {}), tenantStatus }
 }

@@ -48,7 +48,11 @@ function make(): App {
       `superoffice event=${event.Event} key=${event.PrimaryKey} tenant=${event.ContextIdentifier} id=${event.EventId}`,
     )
   })
-  const tenantStatus = createSuperOfficeTenantStatus({ environment: apiOptions?.environment ?? 'online', api })
+  const tenantStatus = createSuperOfficeTenantStatus({
+    environment: apiOptions?.environment ?? 'online',
+    applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+    api,
+  })
   tenantStatus.on('*', (n) => console.log(`superoffice tenant-status ${n.ChangeName} ${n.ContextIdentifier}`))
   return { webhooks, tenantStatus, stats }
 }

@@ -10,7 +10,11 @@ const api = createSuperOfficeApi({
 })
 
 // A Move makes `api` look the tenant's endpoint up again before the handlers run.
-const tenantStatus = createSuperOfficeTenantStatus({ environment: 'online', api })
+const tenantStatus = createSuperOfficeTenantStatus({
+  environment: 'online',
+  applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+  api,
+})
 tenantStatus.on('Move', (n) => console.log(n.ContextIdentifier, 'moved to', n.PublicEndpoint))
 tenantStatus.on('Suspend', (n) => console.log('pause syncing', n.ContextIdentifier))
 tenantStatus.on('Delete', (n) => console.log('forget', n.ContextIdentifier))

@@ -10,7 +10,11 @@ const app = new Koa()
 const api = createSuperOfficeApi({ environment: 'online', accessToken: (tenant) => tenant })
 
 // #region readme
-const tenantStatus = createSuperOfficeTenantStatus({ environment: 'online', api })
+const tenantStatus = createSuperOfficeTenantStatus({
+  environment: 'online',
+  applicationId: process.env.SUPEROFFICE_CLIENT_ID,
+  api,
+})
 tenantStatus.on('Move', (n) => log.info(`${n.ContextIdentifier} now on ${n.PublicEndpoint}`))
 tenantStatus.on('Suspend', (n) => pauseSync(n.ContextIdentifier))
 tenantStatus.on('Resume', (n) => resumeSync(n.ContextIdentifier))

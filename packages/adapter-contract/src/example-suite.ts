@@ -66,6 +66,7 @@ export function runExampleAppContract(options: {
         SUPEROFFICE_APP_TOKEN: online.applicationToken,
         SUPEROFFICE_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         SUPEROFFICE_SYSTEM_USER_TOKEN: ONLINE_SYSTEM_USER,
+        SUPEROFFICE_CLIENT_ID: online.applicationId,
       }
       app = await startExampleApp({
         command: options.command ?? process.execPath,
@@ -173,6 +174,14 @@ export function runExampleAppContract(options: {
       await app.waitForLine(/^superoffice tenant-status Move Cust777$/, 30_000)
       const forged = await send(await online.notification('Cust777', 'Delete', { key: 'foreign' }))
       expect(forged.status).toBe(401)
+      const otherApp = await send(await online.notification('Cust777', 'Delete', { audience: 'another-app' }))
+      expect(otherApp.status).toBe(401)
+      const suspended = await send(await online.notification('Cust777', 'Suspend'))
+      expect(suspended.status).toBe(200)
+      await app.waitForLine(/^superoffice tenant-status Suspend Cust777$/, 30_000)
+      const body = await online.notification('Cust777', 'Resume')
+      expect((await send(body)).status).toBe(200)
+      expect((await send(body)).status).toBe(401) // the same token again
       expect(app.lines.some((l) => l === 'superoffice tenant-status Delete Cust777')).toBe(false)
     })
 

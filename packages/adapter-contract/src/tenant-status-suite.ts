@@ -25,7 +25,11 @@ export function runTenantStatusContract(options: TenantStatusContractOptions): v
       online = await startSuperOfficeOnline({
         appPublicKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
       })
-      const receiver = createSuperOfficeTenantStatus({ environment: { authority: online.authority }, logger: false })
+      const receiver = createSuperOfficeTenantStatus({
+        environment: { authority: online.authority },
+        applicationId: online.applicationId,
+        logger: false,
+      })
       receiver.on('*', (n) => {
         seen.push(`${n.ChangeName}:${n.ContextIdentifier}`)
       })

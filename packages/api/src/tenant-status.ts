@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto'
 import {
+  createMemoryDedupeStore,
   methodNotAllowed,
   receiveSuperOfficeRequest,
+  type SuperOfficeDedupeStore,
   type SuperOfficeErrorHandler,
   type SuperOfficeReceiver,
   type SuperOfficeRequestInput,
@@ -14,7 +17,7 @@ import * as z from 'zod'
 import type { SuperOfficeApi } from './api.js'
 import { resolveEnvironment, type SuperOfficeEnvironment } from './environment.js'
 import { type HttpLimits, limitsOf } from './http.js'
-import { createJwtVerifier, TENANT_CLAIM } from './ticket.js'
+import { createJwtVerifier, KeySetUnavailableError, TENANT_CLAIM, TICKET_CLAIM } from './ticket.js'
 
 /** SuperOffice's tenant status change types, by name (`ChangeType` numbers 0-5). */
 export const superOfficeTenantChangeTypes = {
@@ -104,12 +107,26 @@ export type SuperOfficeTenantStatusHandler<S extends SuperOfficeTenantChangeSele
  *
  * @example
  * ```ts
- * const options: SuperOfficeTenantStatusOptions = { environment: 'online', api }
+ * const options: SuperOfficeTenantStatusOptions = { environment: 'online', applicationId: 'my-app-client-id', api }
  * ```
  */
 export interface SuperOfficeTenantStatusOptions extends Pick<HttpLimits, 'fetch' | 'timeoutMs'> {
   /** Whose JWTs are accepted: `'sod'`, `'stage'`, `'online'` or `{ authority }`. */
   environment: SuperOfficeEnvironment
+  /**
+   * Your app's id in SuperOffice's Developer Portal (its client id). A notification's token must
+   * name it as its audience (`aud` is the id, or `spn:` and the id): a token SuperOffice signed
+   * for another app, a user's sign-in or a system user is refused. `undefined` (an unset
+   * environment variable) answers every notification 500 `application_id_missing` and logs it, so
+   * a misconfigured deployment fails closed and SuperOffice retries once it is fixed.
+   */
+  applicationId: string | undefined
+  /**
+   * Where the tokens already handled are remembered until they expire, so a captured notification
+   * cannot be posted again (401 `token_replayed`). Default: this process's memory. With several
+   * instances behind one URL, pass a shared store (`createRedisDedupeStore`, the PostgreSQL one).
+   */
+  replayStore?: SuperOfficeDedupeStore
   /** API clients whose endpoint cache a Move refreshes (the tenant's next call asks the state API). */
   api?: Pick<SuperOfficeApi, 'forgetEndpoint'> | Pick<SuperOfficeApi, 'forgetEndpoint'>[]
   /** Largest body accepted (413 above it). Default 64 KiB: a notification is a few hundred bytes. */
@@ -159,16 +176,35 @@ const NAMES = Object.fromEntries(Object.entries(superOfficeTenantChangeTypes).ma
 /**
  * Creates the receiver for SuperOffice's tenant status webhook ("customer state change": Upgrade,
  * BackupRestored, Suspend, Resume, Delete, Move). Each notification's `Token` is checked against
- * the environment's published keys (RS256, issuer, expiry) and must name the body's tenant; a Move
- * makes the given API clients look the tenant's endpoint up again.
+ * the environment's published keys (RS256, issuer, expiry), must name your app as its audience and
+ * the body's tenant, must carry no user or system-user claim, and is accepted once (a replay is
+ * 401 `token_replayed`). When SuperOffice's key set cannot be read the answer is 503
+ * `keys_unavailable`, so SuperOffice retries. A Move makes the given API clients look the
+ * tenant's endpoint up again.
+ *
+ * What the token does not cover: it proves that SuperOffice sent a notification about this tenant
+ * to this app, but `ChangeType`, `VersionName`, `FileVersion` and `PublicEndpoint` sit beside it in
+ * the body, unsigned. Before acting on a destructive change, ask the state API: a `Delete` handler
+ * checks `api.endpoint(tenant)` (a deleted tenant's state is not `Running`) before forgetting it.
  *
  * @example
  * ```ts
  * import { createSuperOfficeApi, createSuperOfficeTenantStatus } from '@superoffice-webhooks/api'
  *
  * const api = createSuperOfficeApi({ environment: 'online', ... })
- * const tenantStatus = createSuperOfficeTenantStatus({ environment: 'online', api })
- * tenantStatus.on('Delete', (n) => tenants.forget(n.ContextIdentifier))
+ * const tenantStatus = createSuperOfficeTenantStatus({
+ *   environment: 'online',
+ *   applicationId: process.env.SUPEROFFICE_CLIENT_ID, // your app's client id
+ *   api,
+ * })
+ * tenantStatus.on('Delete', async (n) => {
+ *   // The change type is not covered by the token: confirm with the state API first.
+ *   const gone = await api.endpoint(n.ContextIdentifier).then(
+ *     () => false,
+ *     (error) => error instanceof SuperOfficeTenantStateError,
+ *   )
+ *   if (gone) await tenants.forget(n.ContextIdentifier)
+ * })
  * tenantStatus.on('Move', (n) => console.log(n.ContextIdentifier, 'moved to', n.PublicEndpoint))
  *
  * // Any web server: export default { fetch: (request) => tenantStatus.handleRequest(request) }
@@ -176,6 +212,9 @@ const NAMES = Object.fromEntries(Object.entries(superOfficeTenantChangeTypes).ma
  */
 export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOptions): SuperOfficeTenantStatus {
   const environment = resolveEnvironment(options.environment)
+  const applicationId = typeof options.applicationId === 'string' ? options.applicationId.trim() : ''
+  const audiences = applicationId ? new Set([applicationId, `spn:${applicationId}`]) : undefined
+  const replays = options.replayStore ?? createMemoryDedupeStore()
   const verify = createJwtVerifier(environment, limitsOf(options))
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
   const apis = options.api === undefined ? [] : Array.isArray(options.api) ? options.api : [options.api]
@@ -230,17 +269,54 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
     if (!body.Token) {
       return fail(new SuperOfficeWebhookError('token_missing', 'The notification has no Token.'), request)
     }
+    if (!audiences) {
+      return fail(
+        new SuperOfficeWebhookError('application_id_missing', 'The receiver is not configured.', {
+          cause: new Error(
+            'createSuperOfficeTenantStatus has no applicationId (your app id from the Developer Portal, e.g. SUPEROFFICE_CLIENT_ID): no notification is accepted until it is set',
+          ),
+        }),
+        request,
+      )
+    }
     let claims: JWTPayload
     try {
       claims = await verify(body.Token, { requireExpiry: true })
-      if (claims[TENANT_CLAIM] !== body.ContextIdentifier) {
-        throw new Error(
-          `the token is for tenant ${String(claims[TENANT_CLAIM])}, the body for ${body.ContextIdentifier}`,
+      notificationFor(claims, audiences, body.ContextIdentifier)
+    } catch (cause) {
+      if (cause instanceof KeySetUnavailableError) {
+        return fail(
+          new SuperOfficeWebhookError('keys_unavailable', "SuperOffice's keys could not be read; try again.", {
+            cause,
+          }),
+          request,
         )
       }
-    } catch (cause) {
       return fail(
         new SuperOfficeWebhookError('token_invalid', 'The notification Token is not valid.', { cause }),
+        request,
+      )
+    }
+    // One use per token: claimed before the handlers, kept once they succeed (until the token
+    // expires), released when they fail so SuperOffice's retry of the same notification is handled.
+    const replayKey = `superoffice:tenant-status:${createHash('sha256').update(body.Token).digest('base64url')}`
+    const replayTtlMs = Math.max(60_000, (claims.exp as number) * 1000 - Date.now() + 120_000)
+    let claimed: boolean
+    try {
+      claimed = await replays.claim(replayKey, replayTtlMs)
+    } catch (cause) {
+      return fail(
+        new SuperOfficeWebhookError('dedupe_unavailable', 'The notification could not be checked for replay.', {
+          cause,
+        }),
+        request,
+      )
+    }
+    if (!claimed) {
+      return fail(
+        new SuperOfficeWebhookError('token_replayed', 'The notification Token was already used.', {
+          cause: new Error(`a token for ${body.ContextIdentifier} posted again before it expired`),
+        }),
         request,
       )
     }
@@ -261,6 +337,7 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
     const results = await Promise.allSettled(selected.map(async (handler) => handler(notification, { request })))
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) {
+      await Promise.resolve(replays.release(replayKey)).catch(() => {})
       return fail(
         new SuperOfficeWebhookError('handler_failed', 'A handler failed; SuperOffice may retry.', {
           cause: failed.reason,
@@ -268,6 +345,7 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
         request,
       )
     }
+    await Promise.resolve(replays.complete(replayKey, replayTtlMs)).catch(() => {})
     return { status: 200, headers: JSON_HEADERS, body: { ok: true } }
   }
 
@@ -310,4 +388,31 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
     },
   }
   return receiver
+}
+
+/** Claims that only a person's sign-in or a system user's token carries, never a notification. */
+const USER_CLAIMS = [
+  TICKET_CLAIM,
+  'http://schemes.superoffice.net/identity/system_token',
+  'http://schemes.superoffice.net/identity/associateid',
+  'http://schemes.superoffice.net/identity/upn',
+  'nonce',
+]
+
+/**
+ * Checks that verified claims make a tenant status notification for this app and this tenant:
+ * the audience is the app, no user or system-user claim, the tenant claim equals the body's.
+ */
+function notificationFor(claims: JWTPayload, audiences: ReadonlySet<string>, tenant: string): void {
+  const aud = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud]
+  if (!aud.some((a) => audiences.has(a))) {
+    throw new Error(`the token's audience (${aud.join(', ') || 'none'}) is not this app`)
+  }
+  const userClaim = USER_CLAIMS.find((claim) => claims[claim] !== undefined)
+  if (userClaim) {
+    throw new Error(`the token carries ${userClaim}: a sign-in or system-user token, not a notification`)
+  }
+  if (claims[TENANT_CLAIM] !== tenant) {
+    throw new Error(`the token is for tenant ${String(claims[TENANT_CLAIM])}, the body for ${tenant}`)
+  }
 }

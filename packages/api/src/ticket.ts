@@ -29,12 +29,35 @@ export function signSystemUserToken(systemUserToken: string, privateKey: KeyObje
   return `${data}.${signature}`
 }
 
+/** The largest key set read: SuperOffice's has a few keys, a few KiB. */
+export const MAX_JWKS_BYTES = 256 * 1024
+
+/**
+ * Thrown by the verifier when SuperOffice's key set could not be read (down, too slow, too large,
+ * not a key set): the token may well be genuine, so callers answer "try again" rather than
+ * "refused".
+ */
+export class KeySetUnavailableError extends Error {
+  override readonly name = 'KeySetUnavailableError'
+}
+
 /** One environment's JWT verifier: keys from its JWKS (fetched on demand, cached, refetched for an unknown key id). */
 export function createJwtVerifier(environment: ResolvedEnvironment, limits: Limits) {
+  // The key set is read through the client's own exchange: same-origin redirects only, the time
+  // bound covering the whole body, and the body bounded (an endless answer is cut off).
+  const keySetLimits: Limits = {
+    ...limits,
+    timeoutMs: Math.min(limits.timeoutMs, 10_000),
+    maxResponseBytes: Math.min(limits.maxResponseBytes, MAX_JWKS_BYTES),
+  }
   const jwks = createRemoteJWKSet(new URL(environment.jwksUrl), {
-    timeoutDuration: Math.min(limits.timeoutMs, 10_000),
+    timeoutDuration: keySetLimits.timeoutMs,
     cooldownDuration: 30_000,
-    [customFetch]: (url: string, init: RequestInit) => limits.fetch(url, { ...init, redirect: 'error' }),
+    [customFetch]: async (url: string, init: RequestInit) => {
+      const { signal: _signal, ...rest } = init
+      const answer = await exchange(keySetLimits, 'GET /login/.well-known/jwks', url, rest)
+      return new Response(answer.text, { status: answer.status, headers: answer.headers })
+    },
   })
   /**
    * Verifies a SuperOffice JWT: RS256, signed by a key of the environment's JWKS, issued by the
@@ -50,9 +73,22 @@ export function createJwtVerifier(environment: ResolvedEnvironment, limits: Limi
       })
       return payload
     } catch (error) {
+      if (keySetUnavailable(error)) {
+        const detail = error instanceof errors.JWKSTimeout ? 'no answer in time' : (error as Error).message
+        throw new KeySetUnavailableError(`SuperOffice's key set could not be read (${detail})`, { cause: error })
+      }
       throw new Error(jwtReason(error))
     }
   }
+}
+
+/** Whether verification failed because the key set could not be had, not because of the token. */
+function keySetUnavailable(error: unknown): boolean {
+  if (error instanceof SuperOfficeApiError) return true // not reachable, too slow, too large
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true
+  // jose's "Expected 200 OK from the JSON Web Key Set HTTP response" and a body that is not JSON.
+  if (error instanceof errors.JOSEError && error.code === 'ERR_JOSE_GENERIC') return true
+  return error instanceof SyntaxError
 }
 
 function jwtReason(error: unknown): string {

@@ -28,6 +28,9 @@ export type SuperOfficeWebhookErrorCode =
   | 'inbox_unavailable'
   | 'token_missing'
   | 'token_invalid'
+  | 'token_replayed'
+  | 'keys_unavailable'
+  | 'application_id_missing'
 
 const statusByCode = {
   payload_too_large: 413,
@@ -50,6 +53,13 @@ const statusByCode = {
   // The tenant status webhook: its JWT is missing, forged, expired or for another tenant.
   token_missing: 401,
   token_invalid: 401,
+  // A token already handled: a replay (or a resend of a notification that was answered 200).
+  token_replayed: 401,
+  // SuperOffice's key set could not be read: the notification may be genuine, so SuperOffice is
+  // asked to retry rather than told it was refused.
+  keys_unavailable: 503,
+  // The deployment has no application id to check the token's audience against.
+  application_id_missing: 500,
 } as const satisfies Record<SuperOfficeWebhookErrorCode, number>
 
 /** HTTP status the pipeline answers with for an error code. Never 410. */

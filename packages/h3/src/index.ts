@@ -33,7 +33,7 @@ const reporting = new WeakSet<SuperOfficeReceiver>()
  * })
  *
  * // server/routes/superoffice/tenant-status.ts: the tenant status webhook (@superoffice-webhooks/api)
- * // export default defineSuperOfficeWebhookHandler(createSuperOfficeTenantStatus({ environment: 'online' }))
+ * // export default defineSuperOfficeWebhookHandler(createSuperOfficeTenantStatus({ environment: 'online', applicationId: process.env.SUPEROFFICE_CLIENT_ID }))
  * ```
  */
 export function defineSuperOfficeWebhookHandler<const K extends SuperOfficeEventSelector>(

@@ -5,6 +5,7 @@ export {
   type SuperOfficeOnlineCall,
   type SuperOfficeOnlineOptions,
   type SuperOfficeOnlineTenant,
+  type SuperOfficeOnlineTokenOptions,
   startSuperOfficeOnline,
 } from './online.js'
 export { renderSimulationReport } from './report.js'

@@ -54,6 +54,8 @@ export interface SuperOfficeOnlineOptions {
   appPublicKey: string | KeyObject
   /** The application token (client secret) the app must send. Default `app-token`. */
   applicationToken?: string
+  /** The app's id (client id): the audience of the tenant status notifications it signs. Default `stand-in-app`. */
+  applicationId?: string
   /** The tenants, by ContextIdentifier. Default one: `Cust12345`. */
   tenants?: Record<string, SuperOfficeOnlineTenant>
   /** API calls per second per tenant before 429 (with `Retry-After: 1`). Default unlimited. */
@@ -75,6 +77,24 @@ export interface SuperOfficeOnlineOptions {
    * Default `true`.
    */
   autoEntities?: boolean
+}
+
+/**
+ * How the stand-in signs a notification token: with the published key or a foreign one, expired,
+ * for another tenant or another audience.
+ *
+ * @example
+ * ```ts
+ * await online.notification('Cust12345', 'Delete', { audience: 'another-app' })
+ * ```
+ */
+export interface SuperOfficeOnlineTokenOptions {
+  key?: 'published' | 'foreign'
+  expired?: boolean
+  /** The tenant claim. Default the notification's tenant. */
+  tenant?: string
+  /** The `aud` claim. Default the stand-in's `applicationId`. */
+  audience?: string | string[]
 }
 
 /** One call the stand-in answered. */
@@ -106,6 +126,8 @@ export interface SuperOfficeOnline {
   hosts: [string, string]
   /** The application token it expects. */
   applicationToken: string
+  /** The app id its notification tokens name as their audience. */
+  applicationId: string
   /** Which host (0 or 1) a tenant is on. */
   hostOf(tenant: string): 0 | 1
   /** Moves a tenant to the other host; its old host answers 421 from now on. Returns the new host's origin. */
@@ -126,16 +148,25 @@ export interface SuperOfficeOnline {
   setClockOffset(ms: number): void
   /** Signs the ticket JWTs it issues with a key it does not publish (a forged answer). */
   signTicketsWith(key: 'published' | 'foreign'): void
+  /**
+   * How the JWKS answers: `published` (default), `down` (503), `hang` (never answers) or `endless`
+   * (a 200 whose body never ends, up to 1 GiB).
+   */
+  setKeySet(mode: 'published' | 'down' | 'hang' | 'endless'): void
+  /** Bytes the `endless` key set has written so far. */
+  readonly keySetBytesSent: number
   /** A JWT for a tenant status notification, signed with the published key (or a foreign one, or expired). */
-  notificationToken(
-    tenant: string,
-    options?: { key?: 'published' | 'foreign'; expired?: boolean; tenant?: string },
-  ): Promise<string>
+  notificationToken(tenant: string, options?: SuperOfficeOnlineTokenOptions): Promise<string>
+  /**
+   * A JWT signed with the published key, with the claims given (and the issuer, `iat`, `nbf`,
+   * `exp`): another app's id_token, a system user's token… for tests of what a receiver refuses.
+   */
+  signToken(claims: Record<string, unknown>, options?: { expiresInSeconds?: number }): Promise<string>
   /** A tenant status notification body, as SuperOffice posts it. */
   notification(
     tenant: string,
     changeType: keyof typeof SUPEROFFICE_CHANGE_TYPES,
-    options?: { key?: 'published' | 'foreign'; expired?: boolean; tokenTenant?: string },
+    options?: Omit<SuperOfficeOnlineTokenOptions, 'tenant'> & { tokenTenant?: string },
   ): Promise<Record<string, unknown>>
   close(): Promise<void>
 }
@@ -158,6 +189,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
   const appPublicKey =
     typeof options.appPublicKey === 'string' ? createPublicKey(options.appPublicKey) : options.appPublicKey
   const applicationToken = options.applicationToken ?? 'app-token'
+  const applicationId = options.applicationId ?? 'stand-in-app'
   const tenants = new Map<
     string,
     Required<Pick<SuperOfficeOnlineTenant, 'systemUserToken' | 'state'>> & SuperOfficeOnlineTenant
@@ -185,6 +217,8 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
   let ticketsIssued = 0
   let clockOffset = 0
   let ticketKey: 'published' | 'foreign' = 'published'
+  let keySet: 'published' | 'down' | 'hang' | 'endless' = 'published'
+  let keySetBytesSent = 0
   let authority = ''
   const hosts: [string, string] = ['', '']
 
@@ -216,7 +250,24 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       record('authority', req, path, status)
       json(res, status, body)
     }
-    if (req.method === 'GET' && path === '/login/.well-known/jwks') return answer(200, { keys: [jwk] })
+    if (req.method === 'GET' && path === '/login/.well-known/jwks') {
+      // The key set's outages, as a receiver meets them: down (503), hanging, never ending.
+      if (keySet === 'down') return answer(503, { Error: 'Service unavailable' })
+      if (keySet === 'hang') return
+      if (keySet === 'endless') {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.write('{"keys":[')
+        const chunk = Buffer.alloc(64 * 1024, 32)
+        const more = () => {
+          while (!res.destroyed && keySetBytesSent < 1024 * 1024 * 1024) {
+            keySetBytesSent += chunk.length
+            if (!res.write(chunk)) return void res.once('drain', more)
+          }
+        }
+        return more()
+      }
+      return answer(200, { keys: [jwk] })
+    }
     if (req.method === 'GET' && path === '/login/.well-known/openid-configuration') {
       return answer(200, { issuer: authority, jwks_uri: `${authority}/login/.well-known/jwks` })
     }
@@ -364,6 +415,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
     authority,
     hosts,
     applicationToken,
+    applicationId,
     calls,
     get ticketsIssued() {
       return ticketsIssued
@@ -393,19 +445,30 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
     signTicketsWith(key) {
       ticketKey = key
     },
+    setKeySet(mode) {
+      keySet = mode
+    },
+    get keySetBytesSent() {
+      return keySetBytesSent
+    },
     notificationToken(tenant, tokenOptions = {}) {
       return sign(
-        { [TENANT_CLAIM]: tokenOptions.tenant ?? tenant, sub: 'tenant status' },
+        {
+          [TENANT_CLAIM]: tokenOptions.tenant ?? tenant,
+          sub: 'tenant status',
+          aud: tokenOptions.audience ?? applicationId,
+          jti: randomUUID(),
+        },
         tokenOptions.key ?? 'published',
         tokenOptions.expired ? -600 : 300,
       )
     },
+    signToken(claims, tokenOptions = {}) {
+      return sign(claims, 'published', tokenOptions.expiresInSeconds ?? 300)
+    },
     async notification(tenant, changeType, notificationOptions = {}) {
-      const token = await online.notificationToken(tenant, {
-        key: notificationOptions.key ?? 'published',
-        expired: notificationOptions.expired ?? false,
-        tenant: notificationOptions.tokenTenant ?? tenant,
-      })
+      const { tokenTenant, ...tokenOptions } = notificationOptions
+      const token = await online.notificationToken(tenant, { ...tokenOptions, tenant: tokenTenant ?? tenant })
       const body: Record<string, unknown> = {
         ChangeType: SUPEROFFICE_CHANGE_TYPES[changeType],
         ContextIdentifier: tenant,
