@@ -17,6 +17,7 @@ export default mergeConfig(
       'test/cluster.test.ts',
       'test/replay.test.ts',
       'test/after-the-200.test.ts',
+      'test/row-lock.test.ts',
     ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,

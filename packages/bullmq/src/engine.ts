@@ -38,6 +38,8 @@ export interface Engine {
    * is freed.
    */
   lockRow(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** Extends a row's lock to `ttlMs` from now, only while it is still this token's. */
+  renewRow(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Frees a row's lock, only while it is still this token's. */
   unlockRow(key: string, token: string): Promise<void>
   close(): Promise<void>

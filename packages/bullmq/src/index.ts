@@ -121,7 +121,10 @@ export interface BullMQInboxWorkerOptions extends SuperOfficeWorkerOptions {
   stalledInterval?: number
   /**
    * How long one attempt's handlers may run. An attempt still running then is failed (and retried
-   * with backoff like any failure), so a handler that never settles frees its slot. Default 5 minutes.
+   * with backoff like any failure), so a handler that never settles frees its slot, and the
+   * handlers' `context.signal` is aborted. With `orderBy: 'entity'` the row stays locked until the
+   * abandoned handler settles (at most this long again, at least a minute), so its retry never
+   * runs beside it. Default 5 minutes.
    */
   handlerTimeoutMs?: number
   /**
@@ -283,6 +286,10 @@ export interface BullMQInbox extends SuperOfficeInbox {
 
 const DAY = 24 * 60 * 60
 const HANDLER_TIMEOUT_MS = 5 * 60_000
+/** A row lock's time to live (renewed while its job runs): BullMQ's own job lock duration. */
+const ROW_LOCK_TTL_MS = 30_000
+/** The least time a row stays held for a handler that outlived its attempt. */
+const ABANDONED_HOLD_MS = 60_000
 const CLOSE_TIMEOUT_MS = 10_000
 /** How long a refusal of the Redis stands before the settings are read again (they may be fixed live). */
 const RECHECK_REFUSED_MS = 10_000
@@ -418,26 +425,55 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       // A busy row: on Redis the job goes back to wait a moment (delayed jobs are promoted at
       // once). PostgreSQL's backend wakes for delayed jobs less eagerly, so there the worker
       // keeps the job and asks again, backing off, for up to a few seconds first.
+      // A row's lock lives for the job lock's duration and is renewed while its handler runs, so a
+      // crashed worker's row is free again soon after (not only after handlerTimeoutMs).
+      const rowTtl = workerOptions.lockDuration ?? ROW_LOCK_TTL_MS
       const lockRow = async (row: string, rowToken: string) => {
-        const ttl = handlerTimeoutMs + 30_000
-        if (await engine.lockRow(row, rowToken, ttl)) return true
+        if (await engine.lockRow(row, rowToken, rowTtl)) return true
         if (engine.name !== 'PostgreSQL') return false
         const deadline = Date.now() + 5_000
         for (let delay = 10; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
           await sleep(delay + Math.random() * delay)
-          if (await engine.lockRow(row, rowToken, ttl)) return true
+          if (await engine.lockRow(row, rowToken, rowTtl)) return true
         }
         return false
+      }
+      /** Keeps a row locked until `release()`; renewed every third of its time to live. */
+      const holdRow = (row: string, rowToken: string) => {
+        const renew = setInterval(() => {
+          engine.renewRow(row, rowToken, rowTtl).catch(() => {})
+        }, rowTtl / 3)
+        return async () => {
+          clearInterval(renew)
+          await engine.unlockRow(row, rowToken).catch(() => {})
+        }
       }
       let stopping = false
       let worker: Worker<SuperOfficeInboxJob> | undefined
 
       const processor = async (job: Job<SuperOfficeInboxJob>, token?: string) => {
-        const attempt = { id: job.id, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? 1 }
+        const abort = new AbortController()
+        const attempt = {
+          id: job.id,
+          attempt: job.attemptsMade + 1,
+          attempts: job.opts.attempts ?? 1,
+          signal: abort.signal,
+        }
+        // Ordered work: the row's lock first (its wait is not the handlers' time); a busy row sends
+        // the job back to wait a moment.
+        const row = options.orderBy === 'entity' && job.data ? rowOf(job.data) : undefined
+        const rowToken = randomUUID()
+        if (row !== undefined && !(await lockRow(row, rowToken))) {
+          await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token)
+          throw new DelayedError()
+        }
         let timer: ReturnType<typeof setTimeout> | undefined
         const entry = { job, token, interrupt: (_: Error) => {} }
         const interrupted = new Promise<never>((_, reject) => {
-          entry.interrupt = reject
+          entry.interrupt = (error) => {
+            abort.abort(error)
+            reject(error)
+          }
           timer = setTimeout(() => {
             const error = new Error(
               `The handlers did not settle within ${handlerTimeoutMs} ms (handlerTimeoutMs); the attempt is failed and retried with backoff.`,
@@ -446,26 +482,41 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
             logger?.error(
               `superoffice-webhooks: handler_timeout (inbox job attempt ${attempt.attempt} of ${attempt.attempts}) ${describeJob(job)}: ${error.message}`,
             )
+            abort.abort(error)
             reject(error)
           }, handlerTimeoutMs)
         })
-        // Ordered work: the row's lock first; a busy row sends the job back to wait a moment.
-        const row = options.orderBy === 'entity' && job.data ? rowOf(job.data) : undefined
-        const rowToken = randomUUID()
-        if (row !== undefined && !(await lockRow(row, rowToken))) {
-          clearTimeout(timer)
-          interrupted.catch(() => {})
-          await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token)
-          throw new DelayedError()
-        }
+        const release = row === undefined ? undefined : holdRow(row, rowToken)
         const key = token ?? String(job.id)
         running.set(key, entry)
+        const handlers = Promise.resolve().then(() => run(job.data, attempt))
+        let settled = false
+        handlers.then(
+          () => (settled = true),
+          () => (settled = true),
+        )
         try {
-          await Promise.race([run(job.data, attempt), interrupted])
+          await Promise.race([handlers, interrupted])
         } finally {
           clearTimeout(timer)
           running.delete(key)
-          if (row !== undefined) await engine.unlockRow(row, rowToken).catch(() => {})
+          if (release && settled) await release()
+          else if (release) {
+            // The attempt was given up while its handler still runs: the row stays locked until
+            // that handler settles (its context.signal has fired), so the retry never runs beside
+            // it; at most handlerTimeoutMs (and never less than a minute) more.
+            const bound = setTimeout(() => void release(), Math.max(handlerTimeoutMs, ABANDONED_HOLD_MS))
+            handlers.then(
+              () => {
+                clearTimeout(bound)
+                void release()
+              },
+              () => {
+                clearTimeout(bound)
+                void release()
+              },
+            )
+          }
         }
       }
 

@@ -138,6 +138,14 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
       )) as { rows: unknown[] }
       return rows.length > 0
     },
+    async renewRow(key, token, ttlMs) {
+      if (!pool) return false
+      const { rows } = (await pool.query(
+        'UPDATE superoffice_row_lock SET expires_at_ms = $4::bigint + $5::bigint WHERE queue = $1 AND key = $2 AND token = $3 RETURNING token',
+        [options.queueName, key, token, Date.now(), Math.ceil(ttlMs)],
+      )) as { rows: unknown[] }
+      return rows.length > 0
+    },
     async unlockRow(key, token) {
       await pool?.query('DELETE FROM superoffice_row_lock WHERE queue = $1 AND key = $2 AND token = $3', [
         options.queueName,

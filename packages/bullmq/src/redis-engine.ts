@@ -80,6 +80,9 @@ export function redisEngine(options: RedisEngineOptions): Engine {
     async lockRow(key, token, ttlMs) {
       return (await producer.set(rowKey(key), token, 'PX', Math.ceil(ttlMs), 'NX')) === 'OK'
     },
+    async renewRow(key, token, ttlMs) {
+      return (await producer.eval(RENEW, 1, rowKey(key), token, Math.ceil(ttlMs))) === 1
+    },
     async unlockRow(key, token) {
       await producer.eval(UNLOCK, 1, rowKey(key), token)
     },
@@ -89,6 +92,10 @@ export function redisEngine(options: RedisEngineOptions): Engine {
     },
   }
 }
+
+/** Extends a row lock only while it holds the caller's token. */
+const RENEW =
+  "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0"
 
 /** Deletes a row lock only while it holds the caller's token. */
 const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"

@@ -188,6 +188,7 @@ export function createDeliver(config: DeliverConfig) {
       fetchEntity: () => fetchEntity(event) as Promise<never>,
       isNewerThan: (other) => isNewerTimestamp(event.Timestamp, other),
     }
+    if (delivery.job?.signal) context.signal = delivery.job.signal
     if (delivery.replay) context.replay = delivery.replay
     if (delivery.coalesced) context.coalesced = delivery.coalesced
     const running: Running = { delivery, handlers, context, key: undefined }

@@ -106,6 +106,11 @@ export interface SuperOfficeJobAttempt {
   attempt: number
   /** How many attempts the job has in all. */
   attempts: number
+  /**
+   * Fires when the worker gives this attempt up (its `handlerTimeoutMs` passed, or the worker is
+   * closing): handlers see it as `context.signal`.
+   */
+  signal?: AbortSignal | undefined
 }
 
 /**

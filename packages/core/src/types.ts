@@ -84,6 +84,13 @@ export interface SuperOfficeEventContext<S extends string = string> {
   header(name: string): string | undefined
   /** The framework's own request object, when the adapter passes one (`H3Event`, Koa `Context`…). */
   request?: unknown
+  /**
+   * In an inbox worker: aborted when the attempt is given up (`handlerTimeoutMs` passed, or the
+   * worker is closing). Pass it to `fetch` and other calls, or check `signal.aborted` between
+   * steps, so an abandoned attempt stops instead of running on beside its retry. Absent when the
+   * event is handled inline.
+   */
+  signal?: AbortSignal
   /** Set when an operator replayed this event from the inbox (`inbox.replay(...)`). */
   replay?: SuperOfficeReplay
   /**
