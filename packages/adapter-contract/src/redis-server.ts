@@ -7,8 +7,8 @@ export interface TestRedisServer {
   port: number
   /** Stops the server (SIGKILL: an outage, not a shutdown). */
   kill(): Promise<void>
-  /** Starts it again on the same port, empty. */
-  restart(): Promise<void>
+  /** Starts it again on the same port, empty; `args` replace the flags it was started with. */
+  restart(args?: readonly string[]): Promise<void>
   /** SIGSTOP / SIGCONT: a server that accepts connections but never answers. */
   pause(): void
   resume(): void
@@ -39,18 +39,24 @@ export async function startRedisServer(args: readonly string[] = []): Promise<Te
   if (!binary) throw new Error('redis-server is not installed')
   const port = await freePort()
   let child: ChildProcess | undefined
-  const boot = async () => {
-    child = spawn(
+  let flags = args
+  const boot = async (next: readonly string[] = flags) => {
+    flags = next
+    const started = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...flags],
       { stdio: 'ignore' },
     )
-    for (let i = 0; i < 100; i++) {
+    child = started
+    // Waits on readiness, not on a deadline: a busy machine only makes this slower. It gives up
+    // when the server exited, or after a minute of no answer.
+    for (let i = 0; i < 600; i++) {
+      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode} on port ${port}`)
       const ping = spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' })
       if (ping.stdout?.trim() === 'PONG') return
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 100))
     }
-    throw new Error(`redis-server did not start on port ${port}`)
+    throw new Error(`redis-server did not answer on port ${port} within a minute`)
   }
   const kill = async () => {
     const current = child
@@ -65,7 +71,7 @@ export async function startRedisServer(args: readonly string[] = []): Promise<Te
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
-    restart: boot,
+    restart: (next) => boot(next),
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     stop: kill,

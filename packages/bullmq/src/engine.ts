@@ -23,6 +23,13 @@ export interface Engine {
    * outage) with the connection error.
    */
   open(): Promise<void>
+  /**
+   * Checks the settings again on an open store (Redis: the eviction policy); rejects like `open`
+   * when they are now refused. Absent when nothing can change.
+   */
+  recheck?(): Promise<void>
+  /** Calls `listener` each time the store's connection is back after a loss. */
+  onReconnect?(listener: () => void): void
   /** Whether a job could be stored now, without waiting for a connection. */
   connected(): boolean
   /** A worker for the queue (after `open`). */

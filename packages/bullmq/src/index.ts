@@ -80,6 +80,13 @@ export interface BullMQInboxOptions {
    * that was already answered 200. Default `false`.
    */
   allowEvictingRedis?: boolean
+  /**
+   * How often the store's settings are checked again while the inbox runs (Redis: the eviction
+   * policy, which can be changed live). A Redis that starts evicting is refused from then on:
+   * deliveries are answered 500 and stay with SuperOffice, and the log says why. The settings are
+   * also checked again before the first delivery after a lost connection. Default 30 s.
+   */
+  configCheckIntervalMs?: number
   /** Where warnings go, or `false` for none. Default `console`. */
   logger?: BullMQInboxLogger | false
   /**
@@ -293,6 +300,7 @@ const ABANDONED_HOLD_MS = 60_000
 const CLOSE_TIMEOUT_MS = 10_000
 /** How long a refusal of the Redis stands before the settings are read again (they may be fixed live). */
 const RECHECK_REFUSED_MS = 10_000
+const CONFIG_CHECK_MS = 30_000
 
 /**
  * Creates a durable inbox on BullMQ 5 or 6, on Redis or (BullMQ 6) PostgreSQL. The pipeline verifies and validates each delivery,
@@ -383,6 +391,28 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   ready().catch((error: unknown) => {
     if (engine.refused(error)) logger?.error(`superoffice-webhooks: ${(error as Error).message}`)
   })
+  // The settings checked at start can change later (CONFIG SET, a failover to a replica with
+  // other settings): checked again on a timer and after every lost connection. A refusal turns the
+  // inbox back to "not open", so deliveries are answered 500 until the settings are right.
+  const recheck = async () => {
+    if (!opened || closed || !engine.recheck) return
+    try {
+      await engine.recheck()
+    } catch (error) {
+      if (!engine.refused(error) || !opened) return
+      opened = false
+      refusal = { error: error as Error, at: Date.now() }
+      logger?.error(`superoffice-webhooks: ${(error as Error).message}`)
+    }
+  }
+  const checkTimer = engine.recheck
+    ? setInterval(() => void recheck(), options.configCheckIntervalMs ?? CONFIG_CHECK_MS)
+    : undefined
+  checkTimer?.unref()
+  engine.onReconnect?.(() => {
+    // The server that answers now may not be the one checked: the next delivery waits for a check.
+    opened = false
+  })
   const queue = async (): Promise<Queue> => {
     await ready()
     return engine.queue as Queue
@@ -395,8 +425,8 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     },
     ready,
     async enqueue(job) {
-      if (!opened) await ready()
-      if (!engine.connected()) throw new Error(`${engine.name} is not connected`)
+      // One bound for the whole delivery, the start-up checks included: a store that is down
+      // costs each delivery at most enqueueTimeoutMs before its 500.
       let timer: ReturnType<typeof setTimeout> | undefined
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -404,13 +434,17 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
           timeoutMs,
         )
       })
-      try {
+      const store = async () => {
+        if (!opened) await ready()
+        if (!engine.connected()) throw new Error(`${engine.name} is not connected`)
         const q = engine.queue as Queue
-        const add = async () => {
-          if (coalescer && (await coalescer(q, job))) return
-          await q.add(job.event, job, job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id })
-        }
-        await Promise.race([add(), timeout])
+        if (coalescer && (await coalescer(q, job))) return
+        await q.add(job.event, job, job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id })
+      }
+      const storing = store()
+      storing.catch(() => {}) // when the timeout wins, a later rejection is nobody's to hear
+      try {
+        await Promise.race([storing, timeout])
       } finally {
         clearTimeout(timer)
       }
@@ -652,6 +686,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     async close() {
       if (closed) return
       closed = true
+      clearInterval(checkTimer)
       await Promise.all([...workers].map((w) => w.close()))
       await engine.close()
     },

@@ -42,20 +42,45 @@ export function redisEngine(options: RedisEngineOptions): Engine {
   let warned = false
   const rowKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-row:${key}`
 
+  const check = async () => {
+    const facts = await withTimeout(
+      readRedisFacts(producer),
+      checkTimeoutMs,
+      'Redis did not answer the start-up checks',
+    )
+    const policy = facts.maxmemoryPolicy
+    if (policy !== undefined && policy !== 'noeviction' && !options.allowEvictingRedis) {
+      throw new RefusedStoreError(evictionRefusal(policy).message)
+    }
+    return facts
+  }
+  // A connection that comes back may be to another server (a failover, a restart with other
+  // settings): listeners are told once it is ready again.
+  const reconnectListeners: (() => void)[] = []
+  let lost = false
+  producer.on('close', () => {
+    lost = true
+  })
+  producer.on('ready', () => {
+    if (!lost) return
+    lost = false
+    for (const listener of reconnectListeners) listener()
+  })
+
   return {
     name: 'Redis',
     queue,
+    async recheck() {
+      if (producer.status !== 'ready') return // checked again once the connection is back
+      await check()
+    },
+    onReconnect(listener) {
+      reconnectListeners.push(listener)
+    },
     async open() {
       await whenReady(producer, checkTimeoutMs)
-      const facts = await withTimeout(
-        readRedisFacts(producer),
-        checkTimeoutMs,
-        'Redis did not answer the start-up checks',
-      )
+      const facts = await check()
       const policy = facts.maxmemoryPolicy
-      if (policy !== undefined && policy !== 'noeviction' && !options.allowEvictingRedis) {
-        throw new RefusedStoreError(evictionRefusal(policy).message)
-      }
       if (warned) return
       warned = true
       if (policy === undefined) {

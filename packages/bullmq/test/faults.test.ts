@@ -83,6 +83,68 @@ describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
       })
     }
 
+    it('switched to allkeys-lru while running: refused from the next check (500, logged), accepted again once fixed', async () => {
+      const server = await startRedisServer()
+      const { logger, lines } = recording()
+      const inbox = createBullMQInbox({ connection: server.url, configCheckIntervalMs: 100, logger })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const receiver = await startReceiver(webhooks)
+      const admin = new Redis(server.url)
+      try {
+        await inbox.ready()
+        expect((await post(receiver.url, createTestEvent('sale.sold'))).status).toBe(200)
+        await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
+        await until(
+          async () => (await post(receiver.url, createTestEvent('sale.sold'))).status === 500,
+          30_000,
+          'a refusal',
+        )
+        const refused = await post(receiver.url, createTestEvent('sale.sold'))
+        expect(refused.status).toBe(500)
+        expect(await refused.json()).toMatchObject({ error: 'inbox_unavailable' })
+        expect(lines.filter((l) => l.level === 'error' && /maxmemory-policy allkeys-lru/.test(l.message))).toHaveLength(
+          1,
+        )
+        await admin.config('SET', 'maxmemory-policy', 'noeviction')
+        await until(
+          async () => (await post(receiver.url, createTestEvent('sale.sold'))).status === 200,
+          30_000,
+          'accepted again',
+        )
+      } finally {
+        admin.disconnect()
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+
+    it('the connection comes back to a Redis that evicts: the first delivery after it is refused, none slips in', async () => {
+      const server = await startRedisServer()
+      // A long interval: only the reconnect can catch it.
+      const inbox = createBullMQInbox({ connection: server.url, configCheckIntervalMs: 3_600_000, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const receiver = await startReceiver(webhooks)
+      try {
+        await inbox.ready()
+        expect((await post(receiver.url, createTestEvent('sale.sold'))).status).toBe(200)
+        await server.kill()
+        await server.restart(['--maxmemory-policy', 'allkeys-lru'])
+        // Every delivery from now on is refused, whether it comes before or after the reconnect.
+        for (let i = 0; i < 10; i++) {
+          expect((await post(receiver.url, createTestEvent('sale.sold'))).status).toBe(500)
+          await sleep(100)
+        }
+        const probe = new Redis(server.url)
+        expect(await probe.llen('bull:superoffice-webhooks:wait')).toBe(0)
+        probe.disconnect()
+      } finally {
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+
     it('allowEvictingRedis: true takes the risk by name: events are queued and handled', async () => {
       const server = await startRedisServer(['--maxmemory-policy', 'allkeys-lru'])
       const inbox = createBullMQInbox({ connection: server.url, allowEvictingRedis: true, logger: false })
@@ -145,6 +207,29 @@ describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
         expect(await answer.json()).toMatchObject({ error: 'inbox_unavailable' })
       } finally {
         server.resume()
+        await receiver.close()
+        await inbox.close()
+        await server.stop()
+      }
+    })
+
+    it('down at start: each delivery is answered 500 within enqueueTimeoutMs (the start-up checks included)', async () => {
+      const server = await startRedisServer()
+      await server.kill()
+      const inbox = createBullMQInbox({ connection: server.url, enqueueTimeoutMs: 300, logger: false })
+      const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+      const receiver = await startReceiver(webhooks)
+      try {
+        // Not a speed assertion: the start-up checks wait up to 5 s for a connection, so a delivery
+        // that waited for them took longer than that; bounded by enqueueTimeoutMs it takes less.
+        for (let i = 0; i < 3; i++) {
+          const started = performance.now()
+          const answer = await post(receiver.url, createTestEvent('sale.sold'))
+          expect(answer.status).toBe(500)
+          expect(await answer.json()).toMatchObject({ error: 'inbox_unavailable' })
+          expect(performance.now() - started).toBeLessThan(4_500)
+        }
+      } finally {
         await receiver.close()
         await inbox.close()
         await server.stop()
