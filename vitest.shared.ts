@@ -10,8 +10,8 @@ export function vitestConfig(
   return defineConfig({
     test: {
       include: overrides.include ?? ['test/**/*.test.ts'],
-      testTimeout: overrides.testTimeout ?? 60_000,
-      hookTimeout: 60_000,
+      testTimeout: overrides.testTimeout ?? 180_000,
+      hookTimeout: 180_000,
       reporters: ['default', ['json', { outputFile: overrides.reportFile ?? 'test-results.json' }]],
       ...(overrides.typecheck === false ? {} : { typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] } }),
     },

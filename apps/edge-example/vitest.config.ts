@@ -1,3 +1,3 @@
 import { vitestConfig } from '../../vitest.shared.js'
 
-export default vitestConfig({ testTimeout: 90_000, typecheck: false })
+export default vitestConfig({ typecheck: false })

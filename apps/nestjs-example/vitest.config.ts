@@ -1,4 +1,4 @@
 import { vitestConfig } from '../../vitest.shared.js'
 
 // The app is CommonJS (as most Nest 11 apps); its tests are ES modules (.mts).
-export default vitestConfig({ testTimeout: 90_000, typecheck: false, include: ['test/**/*.test.mts'] })
+export default vitestConfig({ typecheck: false, include: ['test/**/*.test.mts'] })

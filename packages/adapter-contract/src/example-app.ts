@@ -39,11 +39,23 @@ export async function startExampleApp(options: {
   timeoutMs?: number
 }): Promise<ExampleApp> {
   const port = await freePort()
+  // Its own process group, so stopping it also stops whatever it started (a runtime's launcher,
+  // a worker); the group is killed when the test process exits too, whatever ended it.
   const child: ChildProcess = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal)
+    } catch {
+      child.kill(signal)
+    }
+  }
+  const onExit = () => killGroup('SIGKILL')
+  process.once('exit', onExit)
   const lines: string[] = []
   const waiters = new Set<() => void>()
   let stderr = ''
@@ -60,17 +72,21 @@ export async function startExampleApp(options: {
   })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000)
+  // Readiness, not a deadline: it ends when the app answers or exits. The guard is only for an
+  // app that hangs at start (default 150 s, inside the test's own limit).
+  const deadline = Date.now() + (options.timeoutMs ?? 150_000)
   for (;;) {
     if (child.exitCode !== null) {
+      process.off('exit', onExit)
       throw new Error(`example app exited with ${child.exitCode}\n${stderr}\n${lines.join('\n')}`)
     }
     try {
-      const response = await fetch(`${url}/healthz`)
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) })
       if (response.status === 200) break
     } catch {}
     if (Date.now() > deadline) {
-      child.kill('SIGKILL')
+      killGroup('SIGKILL')
+      process.off('exit', onExit)
       throw new Error(`example app did not answer /healthz in time\n${stderr}\n${lines.join('\n')}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
@@ -80,7 +96,7 @@ export async function startExampleApp(options: {
     port,
     lines,
     stderr: () => stderr,
-    waitForLine(pattern, timeoutMs = 5000) {
+    waitForLine(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const line = lines.find((l) => pattern.test(l))
@@ -98,12 +114,15 @@ export async function startExampleApp(options: {
       })
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup('SIGTERM')
+        const timer = setTimeout(() => killGroup('SIGKILL'), 10_000)
         await exited
         clearTimeout(timer)
       }
+      // Anything the app started and left behind goes with it.
+      killGroup('SIGKILL')
+      process.off('exit', onExit)
     },
   }
 }

@@ -1,4 +1,4 @@
-import { isNewerTimestamp, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { inboxJobId, isNewerTimestamp, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
 import type { JobsOptions, Queue } from 'bullmq'
 
 /**
@@ -18,10 +18,14 @@ export interface BullMQCoalesceOptions {
   maxDelayMs?: number
 }
 
-/** The row a job is about, or `undefined` when its body names none. */
+/**
+ * The row a job is about, or `undefined` when its body names none. Tenant and Entity are encoded
+ * as core encodes a job id's parts (URI-encoded, a lone surrogate as `%uD800`): any text SuperOffice
+ * sends makes a distinct key, and none throws.
+ */
 export function rowOf(job: SuperOfficeInboxJob): string | undefined {
   if (job.primaryKey === undefined || job.entity === undefined) return undefined
-  return `${encodeURIComponent(job.tenant ?? '')}/${encodeURIComponent(job.entity)}/${job.primaryKey}`
+  return `${inboxJobId(job.tenant, job.entity).slice(3)}/${job.primaryKey}`
 }
 
 function matcher(pattern: string): (name: string) => boolean {

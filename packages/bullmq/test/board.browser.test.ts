@@ -79,8 +79,8 @@ describe.runIf(browserPath)('the inbox page in a browser', () => {
       const page = await browser.newPage()
       await page.goto(`${url}/admin/inbox/queue/board-actions?status=failed`)
       const name = `sale.sold Cust12345 #4711 · ${event.EventId}`
-      await page.getByText(name).first().waitFor({ timeout: 30_000 })
-      await page.getByText('downstream answered 503').first().waitFor({ timeout: 10_000 })
+      await page.getByText(name).first().waitFor({ timeout: 60_000 })
+      await page.getByText('downstream answered 503').first().waitFor({ timeout: 60_000 })
       failing = false
       // The page's retry of the failed jobs, and its confirmation.
       await page.getByRole('button', { name: 'Retry all' }).click()
@@ -97,7 +97,7 @@ describe.runIf(browserPath)('the inbox page in a browser', () => {
     }
   })
 
-  it('read-only by default: the job is shown, no Retry button', { timeout: 60_000 }, async () => {
+  it('read-only by default: the job is shown, no Retry button', { timeout: 180_000 }, async () => {
     const inbox = createBullMQInbox({ connection: redis.url, queueName: 'board-readonly', attempts: 1, logger: false })
     const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
     webhooks.on('sale.sold', () => {
@@ -112,8 +112,8 @@ describe.runIf(browserPath)('the inbox page in a browser', () => {
       await until(async () => (await inbox.stats()).failed === 1, 20_000, 'the failed job')
       const page = await browser.newPage()
       await page.goto(`${url}/admin/inbox/queue/board-readonly?status=failed`)
-      await page.getByText(`sale.sold Cust12345 #12 · ${event.EventId}`).first().waitFor({ timeout: 30_000 })
-      await page.getByText('always fails').first().waitFor({ timeout: 10_000 })
+      await page.getByText(`sale.sold Cust12345 #12 · ${event.EventId}`).first().waitFor({ timeout: 60_000 })
+      await page.getByText('always fails').first().waitFor({ timeout: 60_000 })
       expect(await page.getByRole('button', { name: /Retry/ }).count()).toBe(0)
       expect(await page.getByRole('button', { name: /Clean/ }).count()).toBe(0)
       // The retry endpoint itself refuses in read-only mode.

@@ -459,5 +459,47 @@ describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
         await inbox.close()
       }
     })
+
+    for (const [label, extra] of [
+      ['coalesce', { coalesce: { delayMs: 50, maxDelayMs: 200 } }],
+      ["orderBy: 'entity'", { orderBy: 'entity' as const }],
+      ['both', { coalesce: { delayMs: 50, maxDelayMs: 200 }, orderBy: 'entity' as const }],
+    ] as const) {
+      it(`an Entity holding lone surrogates (${label}): 200, handled once per row, rows kept apart, no dead letter`, async () => {
+        const inbox = createBullMQInbox({
+          connection: plain.url,
+          queueName: `surrogate-rows-${label.replace(/\W+/g, '-')}`,
+          logger: false,
+          ...extra,
+        })
+        const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })
+        const handled: string[] = []
+        webhooks.onAny((event) => {
+          handled.push(`${event.Entity}#${event.PrimaryKey}`)
+        })
+        const receiver = await startReceiver(webhooks)
+        const worker = inbox.work(webhooks)
+        try {
+          for (const Entity of ['y_\uD800', 'y_\uD801', 'y_\uFFFD']) {
+            const event = createTestEvent('contact.changed', { Entity, PrimaryKey: 7, ContextIdentifier: 'Cust\uDFFF' })
+            const body = JSON.stringify({ ...event, Event: 'y_odd.changed' })
+            const answer = await fetch(receiver.url, {
+              method: 'POST',
+              body,
+              headers: { 'content-type': 'application/json', 'x-superoffice-signature': signPayload(body, secret) },
+            })
+            expect(answer.status).toBe(200)
+          }
+          await until(() => handled.length === 3, 20_000, 'one run per row')
+          await sleep(300)
+          expect(handled.sort()).toEqual(['y_\uD800#7', 'y_\uD801#7', 'y_\uFFFD#7'].sort())
+          expect(await inbox.stats()).toMatchObject({ failed: 0 })
+        } finally {
+          await worker.close()
+          await receiver.close()
+          await inbox.close()
+        }
+      })
+    }
   })
 })

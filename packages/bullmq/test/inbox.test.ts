@@ -146,7 +146,7 @@ describe.runIf(hasRedis)('the BullMQ inbox', () => {
       await inbox.close()
       await own.stop()
     }
-  }, 60_000)
+  })
 })
 
 describe.runIf(hasRedis)('the outage scenario: SuperOffice retries for 5 s, the downstream is down for 15 s', () => {

@@ -93,5 +93,5 @@ describe.runIf(hasRedis)('worker processes', () => {
     } finally {
       await Promise.all(apps.map((app) => app.stop()))
     }
-  }, 90_000)
+  })
 })

@@ -116,9 +116,16 @@ export async function inbox(args: string[]): Promise<number> {
       else console.log(retried > 0 ? green(`${retried} job(s) back in the queue`) : red('no such failed job'))
       return retried > 0 ? EXIT.ok : EXIT.failed
     }
-    const result = await Promise.race([run(), unreachable])
+    // Whatever the store does (no answer, refused connections, a lost one mid-command), the
+    // command ends with one line and exit 3 within --timeout.
+    const result = await Promise.race([run().catch((error: unknown) => ({ error })), unreachable])
     if (result === 'unreachable') {
-      console.error(`${red('error')}: Redis at ${url} did not answer within ${timeout} ms.`)
+      console.error(`${red('error')}: Redis at ${shown(url)} did not answer within ${timeout} ms.`)
+      return EXIT.unreachable
+    }
+    if (typeof result === 'object') {
+      const message = result.error instanceof Error ? result.error.message : String(result.error)
+      console.error(`${red('error')}: Redis at ${shown(url)} could not be used: ${clean(message.split('\n')[0] ?? '')}`)
       return EXIT.unreachable
     }
     return result
@@ -126,5 +133,16 @@ export async function inbox(args: string[]): Promise<number> {
     clearTimeout(timer)
     // Closing waits for a connection that may never come; do not let it hold the process.
     void queue.close().catch(() => {})
+  }
+}
+
+/** A store URL without its password, for messages. */
+function shown(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.href.replace(/\/$/, '')
+  } catch {
+    return url
   }
 }

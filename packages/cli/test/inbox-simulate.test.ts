@@ -59,14 +59,14 @@ describe('superoffice-webhooks simulate', () => {
     } finally {
       await app.close()
     }
-  }, 20_000)
+  })
 
   it('exit 2 for a bad duration, exit 3 when nothing answers', async () => {
     expect((await run(['simulate', 'http://127.0.0.1:9/', '--duration', 'soon'])).code).toBe(2)
     const port = await freePort()
     const { code } = await run(['simulate', `http://127.0.0.1:${port}/`, '--events', '1', '--secret', secret])
     expect(code).toBe(3)
-  }, 20_000)
+  })
 })
 
 describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
@@ -139,7 +139,7 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
       await worker.close()
       await inbox.close()
     }
-  }, 30_000)
+  })
 
   it('exit 2 without a Redis URL or action, exit 3 when Redis does not answer', async () => {
     expect((await run(['inbox', 'stats'], { REDIS_URL: '' })).code).toBe(2)
@@ -149,5 +149,23 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
     const down = await run(['inbox', 'stats', '--redis', `redis://127.0.0.1:${port}`, '--timeout', '1000'])
     expect(down.code).toBe(3)
     expect(down.stderr).toMatch(/did not answer/)
-  }, 20_000)
+    // A timeout longer than the connection attempt: the refusal itself is the one line, exit 3.
+    for (const action of ['stats', 'failed']) {
+      const refused = await run([
+        'inbox',
+        action,
+        '--redis',
+        `redis://:hunter2@127.0.0.1:${port}`,
+        '--timeout',
+        '20000',
+      ])
+      expect(refused.code, action).toBe(3)
+      expect(refused.stderr.trim().split('\n'), action).toHaveLength(1)
+      expect(refused.stderr).toMatch(
+        /^error: Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ (could not be used|did not answer)/,
+      )
+      expect(refused.stderr).not.toContain('hunter2')
+      expect(refused.stderr).not.toMatch(/\n\s+at /)
+    }
+  })
 })

@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe.runIf(browserPath)('simulate --report: the page, in a real browser', () => {
   it('draws every attempt, the failures in a row against 9, and when the webhook would be disabled', {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     answered = 0
     const report = await simulateSuperOffice(url, { events: 12, rate: 50, retryDelaysMs: [20, 40], threads: 1 })
@@ -64,7 +64,7 @@ describe.runIf(browserPath)('simulate --report: the page, in a real browser', ()
     }
   })
 
-  it('the command writes the page with --report', { timeout: 60_000 }, async () => {
+  it('the command writes the page with --report', { timeout: 180_000 }, async () => {
     answered = 0
     const file = join(dir, 'cli.html')
     const { code, stderr } = await runCli(['simulate', url, '--events', '3', '--rate', '20', '--report', file])

@@ -101,7 +101,7 @@ describe('superoffice-webhooks webhooks, against a SuperOffice Webhook API stand
     const down = await run(['list'], { ...env, SUPEROFFICE_API_URL: 'http://127.0.0.1:9/Cust1' })
     expect(down.code).toBe(3)
     expect((await run(['list'], { ...env, SUPEROFFICE_ACCESS_TOKEN: 'wrong' })).stderr).toMatch(/401: Unauthorized/)
-  }, 30_000)
+  })
 })
 
 describe('superoffice-webhooks webhooks on SuperOffice Online (--tenant), against the Online stand-in', () => {

@@ -94,5 +94,5 @@ describe.runIf(hasPostgres)('several instances sharing one PostgreSQL', () => {
       await app.close()
       await own.stop()
     }
-  }, 60_000)
+  })
 })

@@ -134,7 +134,7 @@ describe.runIf(hasRedis)('Redis going away mid-run', () => {
       expect(app.logger.error).toHaveBeenCalledWith(expect.stringContaining('dedupe_unavailable'), expect.any(Error))
       await redis.restart()
       await vi.waitFor(async () => expect((await post(app.url, during)).status).toBe(200), {
-        timeout: 30_000,
+        timeout: 180_000,
         interval: 200,
       })
       expect(app.handled).toContain(during.EventId)
