@@ -1,18 +1,18 @@
 // pnpm demo: starts the Koa example app, sends it every documented event type (plus a list event,
-// a custom event, a duplicate, a bad signature and a body that is not JSON) with the
-// superoffice-webhooks CLI, and prints a table of the answers and of what the app's handlers got.
-import { spawn, spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+// a custom event, a duplicate, a bad signature and a body that is not JSON) from this one process
+// with the testing kit (what the superoffice-webhooks CLI's `send` uses), and prints a table of
+// the answers and of what the app's handlers got.
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-// Core's build, by path: the demo installs only the Koa example and the CLI, not this folder's
-// own dependencies.
-const { superOfficeEventNames } = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href)
-const cli = join(root, 'packages/cli/dist/cli.js')
+// Core's and the testing kit's builds, by path: the demo installs only the Koa example and the
+// CLI, not this folder's own dependencies.
+const load = (path) => import(pathToFileURL(join(root, path)).href)
+const { superOfficeEventNames } = await load('packages/core/dist/index.js')
+const { createTestEvent, signedPayload } = await load('packages/testing/dist/index.js')
 const secret = 'demo-secret'
 
 const port = await new Promise((resolve) => {
@@ -21,11 +21,27 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(port))
   })
 })
+// The app runs in its own process group, stopped with it however this script ends (a failure,
+// Ctrl+C, a check that gives up on it).
 const app = spawn(process.execPath, ['apps/koa-example/dist/server.js'], {
   cwd: root,
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', SUPEROFFICE_WEBHOOK_SECRET: secret },
   stdio: ['ignore', 'pipe', 'pipe'],
+  detached: true,
 })
+const stopApp = (signal = 'SIGKILL') => {
+  try {
+    process.kill(-app.pid, signal)
+  } catch {}
+}
+process.on('exit', () => stopApp())
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    stopApp()
+    process.exit(130)
+  })
+}
+const appExited = new Promise((resolve) => app.once('exit', resolve))
 // The app's own log (its start-up line, one line per refused delivery) is kept, and shown only
 // when it does not start.
 let appLog = ''
@@ -35,52 +51,51 @@ app.stderr.setEncoding('utf8').on('data', (chunk) => {
 const lines = []
 app.stdout.setEncoding('utf8').on('data', (chunk) => lines.push(...chunk.split('\n').filter(Boolean)))
 const base = `http://127.0.0.1:${port}`
-for (let i = 0; ; i++) {
+// Waits for the app to answer, however slow the machine; it gives up only when the app exits.
+for (;;) {
+  if (app.exitCode !== null) throw new Error(`the Koa example did not start:\n${appLog}${lines.join('\n')}`)
   try {
     if ((await fetch(`${base}/healthz`)).ok) break
   } catch {}
-  if (i > 100) throw new Error(`the Koa example did not start:\n${appLog}${lines.join('\n')}`)
   await new Promise((r) => setTimeout(r, 100))
 }
 const url = `${base}/webhooks/superoffice`
 
 const rows = []
-const send = (label, args) => {
-  const run = spawnSync(process.execPath, [cli, 'send', url, ...args, '--json'], { encoding: 'utf8' })
-  const report = JSON.parse(run.stdout)
-  for (const r of report.results) {
-    const answer = r.body?.ok ? (r.body.duplicate ? 'ok, duplicate' : r.body.test ? 'ok, test' : 'ok') : r.body?.error
-    rows.push({ label, status: String(r.status ?? 'ERR'), answer: answer ?? r.error, id: r.eventId })
+/** Posts one body (signed with `key` unless it is undefined) and notes the answer. */
+const send = async (label, event, key, times = 1) => {
+  const { body, headers } = signedPayload(event, key === undefined ? {} : { secret: key })
+  for (let i = 0; i < times; i++) {
+    const response = await fetch(url, { method: 'POST', body, headers })
+    const answered = await response.json().catch(() => undefined)
+    const answer = answered?.ok
+      ? answered.duplicate
+        ? 'ok, duplicate'
+        : answered.test
+          ? 'ok, test'
+          : 'ok'
+      : (answered?.error ?? '-')
+    rows.push({
+      label,
+      status: String(response.status),
+      answer,
+      id: typeof event === 'object' ? event.EventId : undefined,
+    })
   }
 }
 
 for (const name of [...superOfficeEventNames, 'list.category.created', 'acme.custom']) {
-  send(name, ['--event', name, '--secret', secret])
+  await send(name, createTestEvent(name), secret)
 }
-const file = join(tmpdir(), `superoffice-demo-${process.pid}.json`)
-writeFileSync(
-  file,
-  JSON.stringify({
-    EventId: 'demo-dup-1',
-    Timestamp: new Date().toISOString(),
-    Changes: [],
-    Event: 'sale.sold',
-    PrimaryKey: 99,
-    Entity: 'sale',
-    ContextIdentifier: 'Cust12345',
-    ChangedByAssociateId: 5,
-    WebhookName: 'Demo',
-  }),
-)
-send('sale.sold, sent twice (same EventId)', ['--file', file, '--secret', secret, '--repeat', '2'])
-send('sale.sold, wrong secret', ['--event', 'sale.sold', '--secret', 'not-the-secret'])
-send('sale.sold, unsigned', ['--event', 'sale.sold', '--secret', ''])
-writeFileSync(file, '{"EventId": "broken", ')
-send('a body that is not JSON', ['--file', file, '--secret', secret])
+await send('sale.sold, sent twice (same EventId)', createTestEvent('sale.sold', { PrimaryKey: 99 }), secret, 2)
+await send('sale.sold, wrong secret', createTestEvent('sale.sold'), 'not-the-secret')
+await send('sale.sold, unsigned', createTestEvent('sale.sold'), undefined)
+await send('a body that is not JSON', '{"EventId": "broken", ', secret)
 
 await new Promise((r) => setTimeout(r, 200))
 const stats = await (await fetch(`${base}/stats`)).json()
-app.kill('SIGTERM')
+stopApp('SIGTERM')
+await appExited
 
 const seen = new Set()
 for (const row of rows) {
@@ -123,7 +138,7 @@ const fmt = (r) =>
     .map((c) => String(r[c]).padEnd(width[c]))
     .join('  ')
     .trimEnd()
-console.log(`\nThe Koa example app, sent ${rows.length} deliveries by the superoffice-webhooks CLI:\n`)
+console.log(`\nThe Koa example app, sent ${rows.length} deliveries (signed as SuperOffice signs them):\n`)
 console.log(fmt(head))
 console.log(cols.map((c) => '-'.repeat(width[c])).join('  '))
 for (const row of table) console.log(fmt(row))

@@ -10,7 +10,7 @@
 #   bash scripts/dev.sh pnpm ... any pnpm command with the pinned toolchain
 #   eval "$(bash scripts/dev.sh env)"   put the pinned Node and pnpm on this shell's PATH
 set -euo pipefail
-export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false
 
 NODE_VERSION=24.21.0
 PNPM_VERSION=12.21.0

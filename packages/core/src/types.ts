@@ -48,8 +48,8 @@ export type SuperOfficeEntityFor<S extends string> = S extends `${infer P}.${str
   ? P extends keyof SuperOfficeEntities
     ? SuperOfficeEntities[P]
     : P extends `y_${string}`
-      ? 'customobject' extends keyof SuperOfficeEntities
-        ? SuperOfficeEntities['customobject' & keyof SuperOfficeEntities]
+      ? SuperOfficeEntities extends { customobject: infer C }
+        ? C
         : unknown
       : unknown
   : unknown
