@@ -71,6 +71,29 @@ clearTimeout(fail)
 console.log('consumer: sale.sold ' + got.EventId + ' answered 200 (queued) and handled by the worker')
 `
 
+/** The TypeScripts the published types are checked with (npm aliases of the `typescript` package). */
+const TYPESCRIPTS = { 'typescript-5.9': '~5.9.0', 'typescript-6': '^6.0.0', 'typescript-latest': 'latest' }
+
+/** Every published entry point, imported as a user's project would (checked as .mts and .cts). */
+const TYPES_CONSUMER = `
+import type * as core from '@superoffice-webhooks/core'
+import type * as koa from '@superoffice-webhooks/koa'
+import type * as h3 from '@superoffice-webhooks/h3'
+import type * as nestjs from '@superoffice-webhooks/nestjs'
+import type * as express from '@superoffice-webhooks/express'
+import type * as redis from '@superoffice-webhooks/redis'
+import type * as postgres from '@superoffice-webhooks/postgres'
+import type * as bullmq from '@superoffice-webhooks/bullmq'
+import type * as board from '@superoffice-webhooks/bullmq/board'
+import type * as api from '@superoffice-webhooks/api'
+import type * as admin from '@superoffice-webhooks/admin'
+import type * as testing from '@superoffice-webhooks/testing'
+
+export type Sale = core.SuperOfficeEntityFor<'sale.sold'>
+export type Everything = [typeof core, typeof koa, typeof h3, typeof nestjs, typeof express, typeof redis,
+  typeof postgres, typeof bullmq, typeof board, typeof api, typeof admin, typeof testing]
+`
+
 const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', 'redis-server'].find(
   (bin) => spawnSync(bin, ['--version']).status === 0,
 )
@@ -108,8 +131,20 @@ try {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }))
   const install = spawnSync(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs, ...PEERS.map((p) => `${p}@latest`)],
-    { cwd: app, encoding: 'utf8', timeout: 300_000 },
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      ...tarballs,
+      ...PEERS.map((p) => `${p}@latest`),
+      ...Object.entries(TYPESCRIPTS).map(([alias, range]) => `${alias}@npm:typescript@${range}`),
+      '@types/node@latest',
+      // A TypeScript user of Koa or Express has their types too.
+      '@types/koa@latest',
+      '@types/express@latest',
+    ],
+    { cwd: app, encoding: 'utf8', timeout: 600_000 },
   )
   if (install.status !== 0) {
     console.error(`npm install of the packages with the latest peers failed:\n${install.stdout}${install.stderr}`)
@@ -119,7 +154,50 @@ try {
     PEERS.map((p) => [p, JSON.parse(readFileSync(join(app, 'node_modules', p, 'package.json'), 'utf8')).version]),
   )
 
-  // 3. A real redis-server, then the consumer's script.
+  // 3. The published types as a user's project checks them: skipLibCheck off, ESM and CommonJS,
+  // on each TypeScript a user may have. Only errors in our declarations (or in the consumer's
+  // file) count; other packages' declarations are theirs to fix.
+  writeFileSync(join(app, 'types.mts'), TYPES_CONSUMER)
+  writeFileSync(join(app, 'types.cts'), TYPES_CONSUMER)
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types: ['node'],
+        lib: ['ES2023', 'DOM'],
+      },
+      files: ['types.mts', 'types.cts'],
+    }),
+  )
+  const typeProblems = []
+  const checked = []
+  for (const alias of Object.keys(TYPESCRIPTS)) {
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules', alias, 'package.json'), 'utf8'))
+    const bin = join(app, 'node_modules', alias, typeof pkg.bin === 'string' ? pkg.bin : pkg.bin.tsc)
+    const tsc = spawnSync(process.execPath, [bin, '-p', 'tsconfig.json'], {
+      cwd: app,
+      encoding: 'utf8',
+      timeout: 300_000,
+    })
+    const ours = `${tsc.stdout}${tsc.stderr}`
+      .split('\n')
+      .filter((line) => /^(types\.[mc]ts|node_modules\/@superoffice-webhooks\/)/.test(line))
+    if (ours.length > 0) typeProblems.push(`TypeScript ${pkg.version}:\n${ours.join('\n')}`)
+    checked.push(pkg.version)
+  }
+  if (typeProblems.length > 0) {
+    console.error(`the published types have errors with skipLibCheck: false:\n${typeProblems.join('\n')}`)
+    process.exit(1)
+  }
+  console.log(`consumer types: clean with skipLibCheck false, ESM and CommonJS, on TypeScript ${checked.join(', ')}`)
+
+  // 4. A real redis-server, then the consumer's script.
   const port = await new Promise((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
       const { port } = probe.address()

@@ -39,7 +39,7 @@ for (const file of markdown) {
   const out = []
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]
-    const marker = line.match(/^<!-- snippet: ([\w.-]+) -->$/)
+    const marker = line.match(/^<!-- snippet: ([\w./-]+) -->$/)
     if (!marker) {
       if (/^```(ts|typescript)\s*$/.test(line) && !/^<!-- snippet: /.test(lines[i - 1] ?? '')) {
         problems.push(`${relative(root, file)}:${i + 1}: a \`\`\`ts block without a <!-- snippet: … --> marker`)

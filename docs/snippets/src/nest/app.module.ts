@@ -3,7 +3,8 @@
 import { Module } from '@nestjs/common'
 import { ConfigModule, ConfigService } from '@nestjs/config'
 import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
-import { SalesService } from './nest-service.js'
+import { CrmClient } from './crm.client'
+import { SalesService } from './sales.service'
 
 @Module({
   imports: [
@@ -15,7 +16,7 @@ import { SalesService } from './nest-service.js'
       useFactory: (config: ConfigService) => ({ secret: config.getOrThrow<string>('SUPEROFFICE_WEBHOOK_SECRET') }),
     }),
   ],
-  providers: [SalesService],
+  providers: [SalesService, CrmClient],
 })
 export class AppModule {}
 // #endregion readme

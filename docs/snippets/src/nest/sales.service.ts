@@ -1,12 +1,9 @@
-declare class CrmClient {
-  markWon(saleId: number): Promise<void>
-}
-
 // #region readme
 // sales.service.ts
 import { Injectable } from '@nestjs/common'
 import type { SuperOfficeEvent, SuperOfficeEventFor } from '@superoffice-webhooks/core'
 import { OnSuperOfficeEvent } from '@superoffice-webhooks/nestjs'
+import type { CrmClient } from './crm.client'
 
 @Injectable()
 export class SalesService {

@@ -2,12 +2,12 @@
 // main.ts: nothing to configure for the webhook (the module reads its route's raw bytes itself,
 // before Nest's body parsers), and enableShutdownHooks lets the module drain on SIGTERM.
 import { NestFactory } from '@nestjs/core'
-import { AppModule } from './nest-module.js'
+import { AppModule } from './app.module'
 
 async function bootstrap() {
   const app = await NestFactory.create(AppModule) // or: NestFactory.create(AppModule, new FastifyAdapter())
   app.enableShutdownHooks()
-  await app.listen(3000)
+  await app.listen(process.env.PORT ?? 3000)
 }
 void bootstrap()
 // #endregion readme
