@@ -41,7 +41,10 @@ for (const file of markdown) {
     const line = lines[i]
     const marker = line.match(/^<!-- snippet: ([\w./-]+) -->$/)
     if (!marker) {
-      if (/^```(ts|typescript)\s*$/.test(line) && !/^<!-- snippet: /.test(lines[i - 1] ?? '')) {
+      if (
+        /^```(ts|typescript|js|javascript|mjs|cjs|tsx|jsx)\s*$/.test(line) &&
+        !/^<!-- snippet: /.test(lines[i - 1] ?? '')
+      ) {
         problems.push(`${relative(root, file)}:${i + 1}: a \`\`\`ts block without a <!-- snippet: … --> marker`)
       }
       out.push(line)
