@@ -220,6 +220,31 @@ try {
     process.exit(1)
   }
   console.log(`consumer smoke: received and handled through the inbox with ${JSON.stringify(versions)}`)
+
+  // 5. The command from its tarballs, as the CLI's README says: `pack`'s line for it, in an empty
+  // project, then `npx superoffice-webhooks` runs.
+  const packed = join(work, 'packed')
+  const pack = spawnSync(process.execPath, ['scripts/pack.mjs', packed], { cwd: root, encoding: 'utf8' })
+  const line = pack.stdout.split('\n').find((l) => l.trim().startsWith('@superoffice-webhooks/cli '))
+  if (pack.status !== 0 || !line) {
+    console.error(`scripts/pack.mjs did not print the CLI's install line:\n${pack.stdout}${pack.stderr}`)
+    process.exit(1)
+  }
+  const cliApp = join(work, 'cli-app')
+  execFileSync('mkdir', ['-p', cliApp])
+  writeFileSync(join(cliApp, 'package.json'), JSON.stringify({ name: 'cli-consumer', private: true }))
+  const args = line.trim().split(/\s+/).slice(3) // after "<name> npm install"
+  const cliInstall = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...args], {
+    cwd: cliApp,
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
+  const events = spawnSync('npx', ['--no-install', 'superoffice-webhooks', 'events'], { cwd: cliApp, encoding: 'utf8' })
+  if (cliInstall.status !== 0 || events.status !== 0 || !events.stdout.includes('sale.sold')) {
+    console.error(`the CLI from its tarballs did not run:\n${cliInstall.stderr}${events.stdout}${events.stderr}`)
+    process.exit(1)
+  }
+  console.log(`consumer smoke: the CLI installed from ${args.length} tarballs (pack's line) and ran`)
 } finally {
   redis?.kill('SIGKILL')
   rmSync(work, { recursive: true, force: true })

@@ -7,6 +7,7 @@
 #   bash scripts/dev.sh test     build, lint, typecheck, tests and package checks (what CI runs)
 #   bash scripts/dev.sh bench    benchmarks
 #   bash scripts/dev.sh start APP build and start one example app (koa-example, nestjs-example…)
+#   bash scripts/dev.sh pack [DIR] every published package's tarball in one folder (default ./tarballs)
 #   bash scripts/dev.sh pnpm ... any pnpm command with the pinned toolchain
 #   eval "$(bash scripts/dev.sh env)"   put the pinned Node and pnpm on this shell's PATH
 set -euo pipefail
@@ -71,7 +72,8 @@ case "$cmd" in
   start)
     app="${1:?usage: bash scripts/dev.sh start <koa-example|express-example|nestjs-example|nitro-example|nuxt-example|hono-example|next-example|edge-example>}"
     install; pnpm exec turbo run build --filter "$app..." --output-logs=errors-only; pnpm --filter "$app" start ;;
+  pack) install; node scripts/pack.mjs "$@" ;;
   pnpm) pnpm "$@" ;;
   env) echo "export PATH=\"$(dirname "$(command -v node)"):$(dirname "$(command -v pnpm)"):\$PATH\"" ;;
-  *) echo "usage: bash scripts/dev.sh [test|demo|bench|start APP|pnpm ...|env]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/dev.sh [test|demo|bench|start APP|pack [DIR]|pnpm ...|env]" >&2; exit 2 ;;
 esac
