@@ -112,9 +112,13 @@ export interface SuperOfficeWebhooksOptions {
    * webhook of its own, so a two-way sync would loop. Events whose `ChangedByAssociateId` is one of
    * these ids (the integration's own associates), or for which the function returns true, are
    * answered 200 `{ ok: true, ignored: true }` (outcome `ignored`, logged at debug) and no handler
-   * runs, with or without an inbox.
+   * runs, with or without an inbox. Associate ids are per tenant: a list applies to every tenant,
+   * a map (`{ Cust123: [7], Cust456: [12] }`) to each tenant's own events only.
    */
-  ignoreChangesBy?: readonly number[] | ((event: SuperOfficeAnyEvent) => boolean)
+  ignoreChangesBy?:
+    | readonly number[]
+    | Readonly<Record<string, readonly number[]>>
+    | ((event: SuperOfficeAnyEvent) => boolean)
   /** Duplicate check on `EventId`, per tenant. On by default with an in-memory store. */
   dedupe?: false | SuperOfficeDedupeOptions
   /**

@@ -60,9 +60,44 @@ describe('ignoreChangesBy: no echo loops', () => {
     })
   })
 
+  it("a map per tenant: tenant A's integration user is not ignored in tenant B, where the id is a person", async () => {
+    const webhooks = createSuperOfficeWebhooks({ secret, logger: false, ignoreChangesBy: { CustA: [7], CustB: [12] } })
+    const handled: string[] = []
+    webhooks.onAny((event) => {
+      handled.push(`${event.ContextIdentifier}:${event.ChangedByAssociateId}`)
+    })
+    const answers = []
+    for (const [tenant, by] of [
+      ['CustA', 7],
+      ['CustB', 7],
+      ['CustB', 12],
+      ['CustA', 12],
+      ['CustC', 7],
+    ] as const) {
+      answers.push(
+        (
+          await webhooks.handle(
+            signed(envelope('contact.changed', { ContextIdentifier: tenant, ChangedByAssociateId: by })),
+          )
+        ).body,
+      )
+    }
+    expect(answers).toEqual([
+      { ok: true, ignored: true },
+      { ok: true },
+      { ok: true, ignored: true },
+      { ok: true },
+      { ok: true },
+    ])
+    expect(handled).toEqual(['CustB:7', 'CustA:12', 'CustC:7'])
+  })
+
   it('refuses ids that are not integers, at creation', () => {
     expect(() => createSuperOfficeWebhooks({ secret, ignoreChangesBy: ['42' as never] })).toThrow(
       /ignoreChangesBy must be associate ids/,
+    )
+    expect(() => createSuperOfficeWebhooks({ secret, ignoreChangesBy: { Cust1: ['7' as never] } })).toThrow(
+      /ignoreChangesBy\['Cust1'\] must be associate ids/,
     )
   })
 })
