@@ -1,4 +1,10 @@
-import { inboxJobId, isNewerTimestamp, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import {
+  COALESCED_EVENT_IDS_KEPT,
+  inboxJobId,
+  isNewerTimestamp,
+  type SuperOfficeCoalesced,
+  type SuperOfficeInboxJob,
+} from '@superoffice-webhooks/core'
 import type { JobsOptions, Queue } from 'bullmq'
 
 /**
@@ -35,15 +41,71 @@ function matcher(pattern: string): (name: string) => boolean {
   return (name) => name === pattern
 }
 
+/** What the coalescer needs of the engine: a short lock per row, and small values per row. */
+export interface CoalesceStore {
+  /** Runs `work` holding the row's merge lock (one merge of a row at a time, across processes). */
+  withRowLock<T>(row: string, work: () => Promise<T>): Promise<T>
+  /** The newest Timestamp a handled job of the row carried, if any is remembered. */
+  handledMark(row: string): Promise<string | undefined>
+  /** The job queued to run after the row's running one (BullMQ keeps it out of sight). */
+  nextOf(row: string): Promise<SuperOfficeInboxJob | undefined>
+  /** Remembers (or, with `undefined`, forgets) the job queued after the row's running one. */
+  setNext(row: string, job: SuperOfficeInboxJob | undefined): Promise<void>
+}
+
+/** The union of two `Changes` lists, first spelling kept, compared without regard to case. */
+export function unionOfChanges(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] {
+  const out = [...(a ?? [])]
+  const seen = new Set(out.map((c) => c.toLowerCase()))
+  for (const change of b ?? []) {
+    if (!seen.has(change.toLowerCase())) {
+      seen.add(change.toLowerCase())
+      out.push(change)
+    }
+  }
+  return out
+}
+
+/** The merge of a pending job's `coalesced` with one more event (its id and Changes). */
+function merged(
+  before: SuperOfficeInboxJob | undefined,
+  job: SuperOfficeInboxJob,
+  newest: SuperOfficeInboxJob,
+): SuperOfficeCoalesced {
+  const prior: SuperOfficeCoalesced | undefined =
+    before?.coalesced ??
+    (before
+      ? {
+          count: 1,
+          firstEventId: before.eventId,
+          lastEventId: before.eventId,
+          firstReceivedAt: before.receivedAt,
+          eventIds: before.eventId === undefined ? [] : [before.eventId],
+          changes: before.changes ?? [],
+        }
+      : undefined)
+  const ids = prior?.eventIds ?? []
+  return {
+    count: (prior?.count ?? 0) + 1,
+    firstEventId: prior ? prior.firstEventId : job.eventId,
+    lastEventId: newest.eventId,
+    firstReceivedAt: prior?.firstReceivedAt ?? job.receivedAt,
+    eventIds: job.eventId === undefined || ids.length >= COALESCED_EVENT_IDS_KEPT ? ids : [...ids, job.eventId],
+    changes: unionOfChanges(prior?.changes, job.changes),
+  }
+}
+
 /**
  * The enqueue step with coalescing, on BullMQ's deduplication (`replace` keeps the last body and
  * restarts the delay while the job waits; `keepLastIfActive` keeps the last body arriving while
  * one runs and queues it after, so a row's merged job never runs twice at once). Ours on top: the
  * `maxDelayMs` BullMQ lacks (the delay shrinks so the burst's first event waits no longer), the
- * count and first EventId, an older redelivery never replacing a newer body, and a `deleted`
- * removing a pending merged `changed` of its row.
+ * count, the EventIds and the union of every merged event's `Changes`, the newest body always
+ * kept (merges of one row are serialised by a lock, so two events arriving together cannot both
+ * read the same pending job), an event older than the row's running or handled job dropped, and a
+ * `deleted` removing a pending merged `changed` of its row.
  */
-export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: JobsOptions) {
+export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: JobsOptions, store: CoalesceStore) {
   const delayMs = options.delayMs ?? 2000
   const maxDelayMs = options.maxDelayMs ?? 30_000
   if (!(delayMs >= 0) || !(maxDelayMs >= delayMs)) {
@@ -52,13 +114,18 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
   const matchers = (options.events ?? ['*.changed']).map(matcher)
   const merges = (name: string) =>
     !name.endsWith('.created') && !name.endsWith('.deleted') && matchers.some((match) => match(name))
+  const older = (job: SuperOfficeInboxJob, than: string | undefined) =>
+    job.timestamp !== undefined && than !== undefined && !isNewerTimestamp(job.timestamp, than)
 
-  /** The merged job waiting for a row, if one is still delayed. */
-  const pendingOf = async (queue: Queue, id: string) => {
+  /** The row's merged job, when one is waiting (delayed) or running (active). */
+  const currentOf = async (queue: Queue, id: string) => {
     const jobId = await queue.getDeduplicationJobId(id)
     if (!jobId) return undefined
     const job = await queue.getJob(jobId)
-    return job && (await job.isDelayed()) ? job : undefined
+    if (!job) return undefined
+    if (await job.isDelayed()) return { job, state: 'delayed' as const }
+    if (await job.isActive()) return { job, state: 'active' as const }
+    return undefined
   }
 
   /** Adds the job, merged with its row's pending one where it applies; `false` when not ours to add. */
@@ -68,48 +135,51 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
     const id = `co/${row}`
     if (job.event.endsWith('.deleted')) {
       // The row is gone: its pending merged change has nothing left to fetch.
-      const pending = await pendingOf(queue, id)
-      if (pending) {
-        await pending.remove().catch(() => {})
-        await queue.removeDeduplicationKey(id).catch(() => 0)
-      }
+      await store.withRowLock(row, async () => {
+        const current = await currentOf(queue, id)
+        if (current?.state === 'delayed') {
+          await current.job.remove().catch(() => {})
+          await queue.removeDeduplicationKey(id).catch(() => 0)
+        }
+      })
       return false
     }
     if (!merges(job.event)) return false
-    const pending = await pendingOf(queue, id)
-    const before = pending?.data as SuperOfficeInboxJob | undefined
-    // Only a pending body that is really newer wins; without Timestamps the arriving one does.
-    if (before?.timestamp && job.timestamp && isNewerTimestamp(before.timestamp, job.timestamp)) {
-      // An older event arriving late (a redelivery): the pending job already has a newer body.
-      const coalesced = before.coalesced ?? {
-        count: 1,
-        firstEventId: before.eventId,
-        lastEventId: before.eventId,
-        firstReceivedAt: before.receivedAt,
+    return store.withRowLock(row, async () => {
+      // A redelivery of an event the row's handled job already covered (an older or equal Timestamp).
+      if (older(job, await store.handledMark(row))) return true
+      const current = await currentOf(queue, id)
+      const before = current?.job.data as SuperOfficeInboxJob | undefined
+      let data: SuperOfficeInboxJob
+      if (current?.state === 'active') {
+        // Older than the body running now: that run already sees a newer state of the row.
+        if (older(job, before?.timestamp)) return true
+        // A running job is not merged into (its handler has its body already): the arriving one
+        // joins the row's next job, queued after it by keepLastIfActive, whose data we keep too.
+        const next = await store.nextOf(row)
+        data =
+          next && older(job, next.timestamp)
+            ? { ...next, coalesced: merged(next, job, next) }
+            : { ...job, coalesced: merged(next, job, job) }
+        await store.setNext(row, data)
+      } else {
+        if (current === undefined) await store.setNext(row, undefined)
+        if (before && current && older(job, before.timestamp)) {
+          // An older event arriving late: the pending job keeps its newer body and gains its changes.
+          await current.job.updateData({ ...before, coalesced: merged(before, job, before) }).catch(() => {})
+          return true
+        }
+        data = { ...job, coalesced: merged(before, job, job) }
       }
-      await pending?.updateData({ ...before, coalesced: { ...coalesced, count: coalesced.count + 1 } }).catch(() => {})
+      const first = Date.parse(data.coalesced?.firstReceivedAt ?? job.receivedAt)
+      const delay = Math.max(0, Math.min(delayMs, first + maxDelayMs - Date.now()))
+      await queue.add(data.event, data, {
+        ...jobOptions,
+        ...(data.id === undefined ? {} : { jobId: data.id }),
+        delay,
+        deduplication: { id, replace: true, keepLastIfActive: true },
+      })
       return true
-    }
-    const first =
-      before?.coalesced ??
-      (before ? { count: 1, firstEventId: before.eventId, firstReceivedAt: before.receivedAt } : undefined)
-    const firstReceivedAt = first?.firstReceivedAt ?? job.receivedAt
-    const delay = Math.max(0, Math.min(delayMs, Date.parse(firstReceivedAt) + maxDelayMs - Date.now()))
-    const data: SuperOfficeInboxJob = {
-      ...job,
-      coalesced: {
-        count: (first?.count ?? 0) + 1,
-        firstEventId: first ? first.firstEventId : job.eventId,
-        lastEventId: job.eventId,
-        firstReceivedAt,
-      },
-    }
-    await queue.add(job.event, data, {
-      ...jobOptions,
-      ...(job.id === undefined ? {} : { jobId: job.id }),
-      delay,
-      deduplication: { id, replace: true, keepLastIfActive: true },
     })
-    return true
   }
 }

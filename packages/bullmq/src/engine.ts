@@ -47,6 +47,10 @@ export interface Engine {
   lockRow(key: string, token: string, ttlMs: number): Promise<boolean>
   /** Extends a row's lock to `ttlMs` from now, only while it is still this token's. */
   renewRow(key: string, token: string, ttlMs: number): Promise<boolean>
+  /** A small value of the inbox's own (coalescing's bookkeeping), or `undefined`. */
+  getValue(key: string): Promise<string | undefined>
+  /** Stores a value for `ttlMs`, or deletes it (`undefined`). */
+  setValue(key: string, value: string | undefined, ttlMs: number): Promise<void>
   /** Frees a row's lock, only while it is still this token's. */
   unlockRow(key: string, token: string): Promise<void>
   close(): Promise<void>

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import type {
-  SuperOfficeInbox,
-  SuperOfficeInboxJob,
-  SuperOfficeJobProcessor,
-  SuperOfficeWebhooks,
-  SuperOfficeWorkerOptions,
+import {
+  isNewerTimestamp,
+  type SuperOfficeInbox,
+  type SuperOfficeInboxJob,
+  type SuperOfficeJobProcessor,
+  type SuperOfficeWebhooks,
+  type SuperOfficeWorkerOptions,
 } from '@superoffice-webhooks/core'
 import { DelayedError, type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { type BullMQCoalesceOptions, createCoalescer, rowOf } from './coalesce.js'
+import { type BullMQCoalesceOptions, type CoalesceStore, createCoalescer, rowOf } from './coalesce.js'
 import { type Engine, sleep } from './engine.js'
 import { describeJob, failedJob } from './failed-jobs.js'
 import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
@@ -354,7 +355,40 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     removeOnComplete: options.removeOnComplete ?? { age: DAY },
     removeOnFail: options.removeOnFail ?? { age: 30 * DAY },
   }
-  const coalescer = options.coalesce ? createCoalescer(options.coalesce, jobOptions) : undefined
+  // Coalescing's bookkeeping, kept as long as handled jobs are (their ids drop redeliveries).
+  const keptMs = keepMsOf(jobOptions.removeOnComplete)
+  const coalesceStore: CoalesceStore = {
+    async withRowLock(row, work) {
+      const key = `co-lock/${row}`
+      const token = randomUUID()
+      for (let delay = 2; !(await engine.lockRow(key, token, 10_000)); delay = Math.min(delay * 2, 50)) {
+        await sleep(delay + Math.random() * delay)
+      }
+      try {
+        return await work()
+      } finally {
+        await engine.unlockRow(key, token).catch(() => {})
+      }
+    },
+    handledMark: (row) => engine.getValue(`co-handled/${row}`),
+    async nextOf(row) {
+      const text = await engine.getValue(`co-next/${row}`)
+      return text === undefined ? undefined : (JSON.parse(text) as SuperOfficeInboxJob)
+    },
+    setNext: (row, job) => engine.setValue(`co-next/${row}`, job && JSON.stringify(job), 60 * 60_000),
+  }
+  const coalescer = options.coalesce ? createCoalescer(options.coalesce, jobOptions, coalesceStore) : undefined
+  /** After a row's job ran: its Timestamp, if newer than the row's mark (a later redelivery of an older event is dropped). */
+  const markHandled = async (job: SuperOfficeInboxJob) => {
+    const row = rowOf(job)
+    if (row === undefined || job.timestamp === undefined) return
+    await coalesceStore.withRowLock(row, async () => {
+      const mark = await coalesceStore.handledMark(row)
+      if (mark === undefined || isNewerTimestamp(job.timestamp, mark)) {
+        await engine.setValue(`co-handled/${row}`, job.timestamp, keptMs)
+      }
+    })
+  }
   if (options.orderBy !== undefined && options.orderBy !== 'entity') {
     throw new TypeError(`createBullMQInbox: orderBy must be 'entity', not '${String(options.orderBy)}'.`)
   }
@@ -531,6 +565,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         )
         try {
           await Promise.race([handlers, interrupted])
+          if (coalescer && job.data) await markHandled(job.data).catch(() => {})
         } finally {
           clearTimeout(timer)
           running.delete(key)
@@ -698,4 +733,10 @@ interface Running {
   job: Job<SuperOfficeInboxJob>
   token: string | undefined
   interrupt(error: Error): void
+}
+
+/** How long handled jobs are kept (`removeOnComplete`), in ms: a day when it does not say. */
+function keepMsOf(keep: KeepJobs | boolean | number | undefined): number {
+  if (typeof keep === 'object' && keep !== null && 'age' in keep && typeof keep.age === 'number') return keep.age * 1000
+  return 24 * 60 * 60_000
 }

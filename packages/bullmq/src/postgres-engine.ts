@@ -51,6 +51,15 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
   let queue: BullMQ.Queue | undefined
   let warned = false
   let locksReady: Promise<void> | undefined
+  // The inbox's own tables beside BullMQ's, made once (a failed attempt is tried again next time).
+  const tables = () => {
+    if (!pool) return Promise.reject(new Error('The PostgreSQL inbox is not open.'))
+    locksReady ??= createTables(pool).catch((error: unknown) => {
+      locksReady = undefined
+      throw error
+    })
+    return locksReady
+  }
 
   const makePool = async (): Promise<PgPoolLike> => {
     const connection = options.connection
@@ -123,11 +132,7 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
     refused: (error) => error instanceof RefusedStoreError,
     async lockRow(key, token, ttlMs) {
       if (!pool) throw new Error('The PostgreSQL inbox is not open.')
-      locksReady ??= createLockTable(pool).catch((error: unknown) => {
-        locksReady = undefined
-        throw error
-      })
-      await locksReady
+      await tables()
       // One statement: a free or expired row lock is taken; a held one is left alone.
       const { rows } = (await pool.query(
         `INSERT INTO superoffice_row_lock (queue, key, token, expires_at_ms) VALUES ($1, $2, $3, $4::bigint + $5::bigint)
@@ -137,6 +142,28 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
         [options.queueName, key, token, Date.now(), Math.ceil(ttlMs)],
       )) as { rows: unknown[] }
       return rows.length > 0
+    },
+    async getValue(key) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      await tables()
+      const { rows } = (await pool.query(
+        'SELECT value FROM superoffice_value WHERE queue = $1 AND key = $2 AND expires_at_ms > $3::bigint',
+        [options.queueName, key, Date.now()],
+      )) as { rows: { value: string }[] }
+      return rows[0]?.value
+    },
+    async setValue(key, value, ttlMs) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      await tables()
+      if (value === undefined) {
+        await pool.query('DELETE FROM superoffice_value WHERE queue = $1 AND key = $2', [options.queueName, key])
+        return
+      }
+      await pool.query(
+        `INSERT INTO superoffice_value (queue, key, value, expires_at_ms) VALUES ($1, $2, $3, $4::bigint)
+         ON CONFLICT (queue, key) DO UPDATE SET value = EXCLUDED.value, expires_at_ms = EXCLUDED.expires_at_ms`,
+        [options.queueName, key, value, Date.now() + Math.ceil(ttlMs)],
+      )
     },
     async renewRow(key, token, ttlMs) {
       if (!pool) return false
@@ -160,15 +187,21 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
   }
 }
 
-/** The row locks of ordered work, beside BullMQ's tables (created once; concurrent creators agree). */
-async function createLockTable(pool: PgPoolLike): Promise<void> {
-  try {
-    await pool.query(
-      'CREATE TABLE IF NOT EXISTS superoffice_row_lock (queue text NOT NULL, key text NOT NULL, token text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
-    )
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    if (code !== '23505' && code !== '42P07' && code !== '42710') throw error
+/**
+ * The row locks of ordered work and coalescing's small values, beside BullMQ's tables (created
+ * once; concurrent creators agree).
+ */
+async function createTables(pool: PgPoolLike): Promise<void> {
+  for (const statement of [
+    'CREATE TABLE IF NOT EXISTS superoffice_row_lock (queue text NOT NULL, key text NOT NULL, token text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
+    'CREATE TABLE IF NOT EXISTS superoffice_value (queue text NOT NULL, key text NOT NULL, value text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
+  ]) {
+    try {
+      await pool.query(statement)
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code
+      if (code !== '23505' && code !== '42P07' && code !== '42710') throw error
+    }
   }
 }
 

@@ -41,6 +41,7 @@ export function redisEngine(options: RedisEngineOptions): Engine {
   const checkTimeoutMs = Math.max(options.timeoutMs, 5000)
   let warned = false
   const rowKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-row:${key}`
+  const valueKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-value:${key}`
 
   const check = async () => {
     const facts = await withTimeout(
@@ -104,6 +105,13 @@ export function redisEngine(options: RedisEngineOptions): Engine {
     // Beside the queue's own keys, under its prefix (on a cluster, in its hash-tagged slot).
     async lockRow(key, token, ttlMs) {
       return (await producer.set(rowKey(key), token, 'PX', Math.ceil(ttlMs), 'NX')) === 'OK'
+    },
+    async getValue(key) {
+      return (await producer.get(valueKey(key))) ?? undefined
+    },
+    async setValue(key, value, ttlMs) {
+      if (value === undefined) await producer.del(valueKey(key))
+      else await producer.set(valueKey(key), value, 'PX', Math.ceil(ttlMs))
     },
     async renewRow(key, token, ttlMs) {
       return (await producer.eval(RENEW, 1, rowKey(key), token, Math.ceil(ttlMs))) === 1

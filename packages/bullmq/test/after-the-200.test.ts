@@ -137,6 +137,142 @@ for (const engine of engines) {
         }
       })
 
+      it('keeps every change: a name change then a department change run a { changed: [name] } handler once, with both', async () => {
+        const { webhooks, deliver } = setup({ coalesce: { delayMs: 200, maxDelayMs: 600_000 } })
+        const runs: { changes: string[]; coalesced: SuperOfficeCoalesced | undefined }[] = []
+        webhooks.on(
+          'contact.changed',
+          (event, context) => {
+            runs.push({ changes: event.Changes, coalesced: context.coalesced })
+          },
+          { changed: ['name'] },
+        )
+        try {
+          const name = createTestEvent('contact.changed', {
+            PrimaryKey: 70,
+            ContextIdentifier: 'Cust1',
+            Timestamp: stamp(0),
+            Changes: ['name', 'updated'],
+          })
+          const department = createTestEvent('contact.changed', {
+            PrimaryKey: 70,
+            ContextIdentifier: 'Cust1',
+            Timestamp: stamp(1),
+            Changes: ['department', 'updated'],
+          })
+          await deliver(name)
+          await deliver(department)
+          await webhooks.start()
+          await until(() => runs.length === 1, 20_000, 'the merged run')
+          await sleep(400)
+          expect(runs).toHaveLength(1)
+          expect(runs[0]?.changes).toEqual(['name', 'updated', 'department'])
+          expect(runs[0]?.coalesced).toMatchObject({
+            count: 2,
+            firstEventId: name.EventId,
+            lastEventId: department.EventId,
+            eventIds: [name.EventId, department.EventId],
+            changes: ['name', 'updated', 'department'],
+          })
+        } finally {
+          await webhooks.close()
+        }
+      })
+
+      it('a newer and an older event of a row arriving together: the newest body wins, in every row', {
+        timeout: 120_000,
+      }, async () => {
+        const { webhooks, deliver } = setup({ coalesce: { delayMs: 300, maxDelayMs: 600_000 } })
+        const seen = new Map<number, string>()
+        webhooks.on('sale.changed', (event) => {
+          seen.set(event.PrimaryKey, event.Timestamp)
+        })
+        try {
+          // 40 rows, each sent a newer and an older change at the same moment.
+          await Promise.all(
+            Array.from({ length: 40 }, (_, row) => [
+              deliver(
+                createTestEvent('sale.changed', {
+                  PrimaryKey: 100 + row,
+                  ContextIdentifier: 'Cust1',
+                  Timestamp: stamp(50),
+                }),
+              ),
+              deliver(
+                createTestEvent('sale.changed', {
+                  PrimaryKey: 100 + row,
+                  ContextIdentifier: 'Cust1',
+                  Timestamp: stamp(10),
+                }),
+              ),
+            ]).flat(),
+          )
+          await webhooks.start({ concurrency: 8 })
+          await until(() => seen.size === 40, 60_000, 'every row')
+          await sleep(500)
+          expect([...new Set(seen.values())]).toEqual([stamp(50)])
+        } finally {
+          await webhooks.close()
+        }
+      })
+
+      it('an older event arriving while the row runs, and a redelivery after: neither is handled after the newest', {
+        timeout: 120_000,
+      }, async () => {
+        const { webhooks, deliver } = setup({ coalesce: { delayMs: 100, maxDelayMs: 600_000 } })
+        const seen: string[] = []
+        let release: () => void = () => {}
+        const running = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        let started = false
+        webhooks.on('sale.changed', async (event) => {
+          seen.push(event.Timestamp)
+          if (!started) {
+            started = true
+            await running
+          }
+        })
+        try {
+          const early = createTestEvent('sale.changed', {
+            PrimaryKey: 300,
+            ContextIdentifier: 'Cust1',
+            Timestamp: stamp(10),
+          })
+          const newest = createTestEvent('sale.changed', {
+            PrimaryKey: 300,
+            ContextIdentifier: 'Cust1',
+            Timestamp: stamp(40),
+          })
+          await deliver(early)
+          await deliver(newest)
+          await webhooks.start()
+          await until(() => started, 20_000, 'the merged run')
+          // While it runs: an older change arrives late.
+          await deliver(
+            createTestEvent('sale.changed', { PrimaryKey: 300, ContextIdentifier: 'Cust1', Timestamp: stamp(20) }),
+          )
+          release()
+          await sleep(800)
+          // After it ran: SuperOffice redelivers the burst's first event (same EventId, same body).
+          await deliver(early)
+          await deliver(
+            createTestEvent('sale.changed', { PrimaryKey: 300, ContextIdentifier: 'Cust1', Timestamp: stamp(30) }),
+          )
+          await sleep(800)
+          expect(seen).toEqual([stamp(40)])
+          // A genuinely newer change still runs.
+          await deliver(
+            createTestEvent('sale.changed', { PrimaryKey: 300, ContextIdentifier: 'Cust1', Timestamp: stamp(60) }),
+          )
+          await until(() => seen.length === 2, 20_000, 'the newer change')
+          expect(seen).toEqual([stamp(40), stamp(60)])
+        } finally {
+          release()
+          await webhooks.close()
+        }
+      })
+
       it('maxDelayMs: a row changed without pause still runs while the changes go on', {
         timeout: 180_000,
       }, async () => {

@@ -143,10 +143,11 @@ for (const engine of engines) {
           )
           expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
         }
+        const first = inbox.work(webhooks, { concurrency: 2, lockDuration: 600 })
         const second = inbox.work(webhooks, { concurrency: 2, lockDuration: 600 })
-        await webhooks.start({ concurrency: 2, lockDuration: 600 })
         await until(() => handled === 2, 60_000, 'both jobs')
         expect(most).toBe(1)
+        await first.close()
         await second.close()
       } finally {
         await webhooks.close()
@@ -189,9 +190,10 @@ if (major === '5')
         await new Promise((resolve) => child.once('exit', resolve))
         // This worker would wait handlerTimeoutMs (10 minutes in the child) + 30 s for the row with
         // the old lock; with renewal it is free after lockDuration (1 s).
-        await webhooks.start({ concurrency: 1, lockDuration: 1_000, stalledInterval: 500 })
+        const worker = inbox.work(webhooks, { concurrency: 1, lockDuration: 1_000, stalledInterval: 500 })
         await until(() => handled.length === 1, 60_000, 'the job run again by this worker')
         expect(handled).toEqual([42])
+        await worker.close()
       } finally {
         child.kill('SIGKILL')
         await webhooks.close()

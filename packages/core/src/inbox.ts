@@ -40,6 +40,8 @@ export interface SuperOfficeInboxJob {
   primaryKey?: number | undefined
   /** The body's `Timestamp`, so an engine merging a row's events keeps the newest. */
   timestamp?: string | undefined
+  /** The body's `Changes`, so an engine merging a row's events keeps every changed field. */
+  changes?: string[] | undefined
   /**
    * Set by an engine that merged a burst of events for one row into this job (coalescing): how
    * many, and the first and last EventId. Handlers see it as `context.coalesced`.
@@ -68,11 +70,24 @@ export interface SuperOfficeCoalesced {
   count: number
   /** The EventId of the burst's first event. */
   firstEventId: string | undefined
-  /** The EventId of the last one: the body this job carries. */
+  /** The EventId of the newest one: the body this job carries. */
   lastEventId: string | undefined
   /** When the first one was received (ISO 8601). */
   firstReceivedAt: string
+  /**
+   * The EventIds of the merged events, in the order they arrived: at most
+   * {@link COALESCED_EVENT_IDS_KEPT} (`count` says how many there were in all).
+   */
+  eventIds?: string[] | undefined
+  /**
+   * Every field any merged event changed (the union of their `Changes`). The job's event carries
+   * it as its `Changes`, so `changed` filters see a change that an earlier event of the burst made.
+   */
+  changes?: string[] | undefined
 }
+
+/** How many EventIds a merged job lists in `coalesced.eventIds`. */
+export const COALESCED_EVENT_IDS_KEPT = 100
 
 /**
  * What a replayed job carries, and handlers see as `context.replay`.
@@ -217,5 +232,8 @@ export function inboxJob(
     ...(entity === undefined ? {} : { entity }),
     ...(primaryKey === undefined ? {} : { primaryKey }),
     ...(typeof event.Timestamp === 'string' ? { timestamp: event.Timestamp } : {}),
+    ...(Array.isArray(event.Changes)
+      ? { changes: event.Changes.filter((c): c is string => typeof c === 'string') }
+      : {}),
   }
 }

@@ -26,6 +26,7 @@ export {
 } from './errors.js'
 export { getHeader, type HeadersLike } from './headers.js'
 export {
+  COALESCED_EVENT_IDS_KEPT,
   inboxJobId,
   type SuperOfficeCoalesced,
   type SuperOfficeInbox,

@@ -39,6 +39,11 @@ export function deliveryOfJob(
     throw new SuperOfficeJobError('invalid_json', `The stored body was refused: ${verdict.message}`)
   }
   if (verdict.event === undefined) return undefined
+  // A merged job's event changed every field any event of its burst changed.
+  const union = job.coalesced?.changes
+  if (union && Array.isArray((verdict.event as { Changes?: unknown }).Changes)) {
+    ;(verdict.event as { Changes: string[] }).Changes = union
+  }
   return {
     rawBody: job.body,
     event: verdict.event,
