@@ -18,6 +18,7 @@ export default mergeConfig(
       'test/replay.test.ts',
       'test/after-the-200.test.ts',
       'test/row-lock.test.ts',
+      'test/fairness.test.ts',
     ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,

@@ -47,10 +47,10 @@ export interface CoalesceStore {
   withRowLock<T>(row: string, work: () => Promise<T>): Promise<T>
   /** The newest Timestamp a handled job of the row carried, if any is remembered. */
   handledMark(row: string): Promise<string | undefined>
-  /** The job queued to run after the row's running one (BullMQ keeps it out of sight). */
-  nextOf(row: string): Promise<SuperOfficeInboxJob | undefined>
+  /** The job queued to run after the row's running one (BullMQ keeps it out of sight), with its priority. */
+  nextOf(row: string): Promise<{ job: SuperOfficeInboxJob; priority?: number | undefined } | undefined>
   /** Remembers (or, with `undefined`, forgets) the job queued after the row's running one. */
-  setNext(row: string, job: SuperOfficeInboxJob | undefined): Promise<void>
+  setNext(row: string, next: { job: SuperOfficeInboxJob; priority?: number | undefined } | undefined): Promise<void>
 }
 
 /** The union of two `Changes` lists, first spelling kept, compared without regard to case. */
@@ -105,7 +105,13 @@ function merged(
  * read the same pending job), an event older than the row's running or handled job dropped, and a
  * `deleted` removing a pending merged `changed` of its row.
  */
-export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: JobsOptions, store: CoalesceStore) {
+export function createCoalescer(
+  options: BullMQCoalesceOptions,
+  jobOptions: JobsOptions,
+  store: CoalesceStore,
+  placeOf: (job: SuperOfficeInboxJob) => Promise<{ priority?: number }>,
+  leave: (job: SuperOfficeInboxJob) => unknown,
+) {
   const delayMs = options.delayMs ?? 2000
   const maxDelayMs = options.maxDelayMs ?? 30_000
   if (!(delayMs >= 0) || !(maxDelayMs >= delayMs)) {
@@ -140,6 +146,7 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
         if (current?.state === 'delayed') {
           await current.job.remove().catch(() => {})
           await queue.removeDeduplicationKey(id).catch(() => 0)
+          await leave(current.job.data as SuperOfficeInboxJob)
         }
       })
       return false
@@ -151,17 +158,20 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
       const current = await currentOf(queue, id)
       const before = current?.job.data as SuperOfficeInboxJob | undefined
       let data: SuperOfficeInboxJob
+      let place: { priority?: number } | undefined
       if (current?.state === 'active') {
         // Older than the body running now: that run already sees a newer state of the row.
         if (older(job, before?.timestamp)) return true
         // A running job is not merged into (its handler has its body already): the arriving one
         // joins the row's next job, queued after it by keepLastIfActive, whose data we keep too.
         const next = await store.nextOf(row)
+        const after = next?.job
         data =
-          next && older(job, next.timestamp)
-            ? { ...next, coalesced: merged(next, job, next) }
-            : { ...job, coalesced: merged(next, job, job) }
-        await store.setNext(row, data)
+          after && older(job, after.timestamp)
+            ? { ...after, coalesced: merged(after, job, after) }
+            : { ...job, coalesced: merged(after, job, job) }
+        place = next ? (next.priority === undefined ? {} : { priority: next.priority }) : await placeOf(data)
+        await store.setNext(row, { job: data, ...place })
       } else {
         if (current === undefined) await store.setNext(row, undefined)
         if (before && current && older(job, before.timestamp)) {
@@ -173,8 +183,15 @@ export function createCoalescer(options: BullMQCoalesceOptions, jobOptions: Jobs
       }
       const first = Date.parse(data.coalesced?.firstReceivedAt ?? job.receivedAt)
       const delay = Math.max(0, Math.min(delayMs, first + maxDelayMs - Date.now()))
+      // A merge replaces the pending job and keeps its place; a new job of the row takes one.
+      if (place === undefined) {
+        const replaced = current?.state === 'delayed' ? current.job.opts.priority : undefined
+        place =
+          current?.state === 'delayed' ? (replaced === undefined ? {} : { priority: replaced }) : await placeOf(data)
+      }
       await queue.add(data.event, data, {
         ...jobOptions,
+        ...place,
         ...(data.id === undefined ? {} : { jobId: data.id }),
         delay,
         deduplication: { id, replace: true, keepLastIfActive: true },

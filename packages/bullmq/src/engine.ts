@@ -51,6 +51,11 @@ export interface Engine {
   getValue(key: string): Promise<string | undefined>
   /** Stores a value for `ttlMs`, or deletes it (`undefined`). */
   setValue(key: string, value: string | undefined, ttlMs: number): Promise<void>
+  /**
+   * Adds `delta` to a counter of the inbox's own (never below 0; kept `ttlMs` after its last
+   * change) and returns the new value.
+   */
+  addToCounter(key: string, delta: number, ttlMs: number): Promise<number>
   /** Frees a row's lock, only while it is still this token's. */
   unlockRow(key: string, token: string): Promise<void>
   close(): Promise<void>

@@ -110,6 +110,14 @@ export interface BullMQInboxOptions {
    * Handlers can then drop stale writes safely with `context.isNewerThan(...)`.
    */
   orderBy?: 'entity'
+  /**
+   * `'tenant'`: tenants with waiting work are served in turns, so one tenant's burst never holds
+   * another tenant's events behind it, and a lone tenant still gets every worker. It holds across
+   * every worker process of the queue (each job's place is decided when it is stored), on Redis,
+   * Redis Cluster and PostgreSQL. Built on BullMQ's priorities: a job's priority is its place in
+   * its tenant's backlog, so every tenant's first waiting job comes before any tenant's second.
+   */
+  fairness?: 'tenant' | { by: 'tenant' }
 }
 
 /**
@@ -294,6 +302,8 @@ export interface BullMQInbox extends SuperOfficeInbox {
 
 const DAY = 24 * 60 * 60
 const HANDLER_TIMEOUT_MS = 5 * 60_000
+/** BullMQ's largest priority; a tenant with a longer backlog shares its last place. */
+const MAX_PRIORITY = 2_097_152
 /** A row lock's time to live (renewed while its job runs): BullMQ's own job lock duration. */
 const ROW_LOCK_TTL_MS = 30_000
 /** The least time a row stays held for a handler that outlived its attempt. */
@@ -373,11 +383,28 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     handledMark: (row) => engine.getValue(`co-handled/${row}`),
     async nextOf(row) {
       const text = await engine.getValue(`co-next/${row}`)
-      return text === undefined ? undefined : (JSON.parse(text) as SuperOfficeInboxJob)
+      return text === undefined
+        ? undefined
+        : (JSON.parse(text) as { job: SuperOfficeInboxJob; priority?: number | undefined })
     },
-    setNext: (row, job) => engine.setValue(`co-next/${row}`, job && JSON.stringify(job), 60 * 60_000),
+    setNext: (row, next) => engine.setValue(`co-next/${row}`, next && JSON.stringify(next), 60 * 60_000),
   }
-  const coalescer = options.coalesce ? createCoalescer(options.coalesce, jobOptions, coalesceStore) : undefined
+  // Fair share: a job's priority is its place in its tenant's backlog (jobs stored and not yet
+  // finished), so the queue takes every tenant's first job before any tenant's second.
+  const fair = fairnessOf(options.fairness)
+  const backlogKey = (tenant: string | undefined) => `fair-backlog/${encodeURIComponent(tenant ?? '')}`
+  const backlogTtl = Math.max(keptMs, 7 * DAY * 1000)
+  const placeOf = async (job: SuperOfficeInboxJob): Promise<{ priority?: number }> => {
+    if (!fair) return {}
+    const place = await engine.addToCounter(backlogKey(job.tenant), 1, backlogTtl)
+    return { priority: Math.min(Math.max(place, 1), MAX_PRIORITY) }
+  }
+  /** A job left the tenant's backlog (done, or failed for good). */
+  const leaveBacklog = (job: SuperOfficeInboxJob | undefined) =>
+    fair && job ? engine.addToCounter(backlogKey(job.tenant), -1, backlogTtl).catch(() => 0) : undefined
+  const coalescer = options.coalesce
+    ? createCoalescer(options.coalesce, jobOptions, coalesceStore, placeOf, leaveBacklog)
+    : undefined
   /** After a row's job ran: its Timestamp, if newer than the row's mark (a later redelivery of an older event is dropped). */
   const markHandled = async (job: SuperOfficeInboxJob) => {
     const row = rowOf(job)
@@ -473,7 +500,8 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         if (!engine.connected()) throw new Error(`${engine.name} is not connected`)
         const q = engine.queue as Queue
         if (coalescer && (await coalescer(q, job))) return
-        await q.add(job.event, job, job.id === undefined ? jobOptions : { ...jobOptions, jobId: job.id })
+        const place = await placeOf(job)
+        await q.add(job.event, job, { ...jobOptions, ...place, ...(job.id === undefined ? {} : { jobId: job.id }) })
       }
       const storing = store()
       storing.catch(() => {}) // when the timeout wins, a later rejection is nobody's to hear
@@ -566,6 +594,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         try {
           await Promise.race([handlers, interrupted])
           if (coalescer && job.data) await markHandled(job.data).catch(() => {})
+          await leaveBacklog(job.data)
+        } catch (error) {
+          // The last attempt failed: the job leaves its tenant's backlog for the dead letters.
+          if (attempt.attempt >= attempt.attempts && !(error instanceof WaitingError)) await leaveBacklog(job.data)
+          throw error
         } finally {
           clearTimeout(timer)
           running.delete(key)
@@ -655,9 +688,17 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       return handle
     },
     async stats() {
-      const counts = await (await queue()).getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed')
+      const counts = await (await queue()).getJobCounts(
+        'waiting',
+        'prioritized',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+      )
       return {
-        waiting: counts.waiting ?? 0,
+        // Jobs placed by priority (fairness) wait too.
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
         active: counts.active ?? 0,
         delayed: counts.delayed ?? 0,
         completed: counts.completed ?? 0,
@@ -701,7 +742,8 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         if (typeof job.data?.body !== 'string') continue // its data is gone: nothing to run
         const of = job.data.replay?.of ?? String(job.id)
         const id = `${of}/replay/${at.getTime()}`
-        await q.add(job.data.event, { ...job.data, replay: { of, at: at.toISOString() } }, { ...jobOptions, jobId: id })
+        const data = { ...job.data, replay: { of, at: at.toISOString() } }
+        await q.add(job.data.event, data, { ...jobOptions, ...(await placeOf(data)), jobId: id })
         ids.push(id)
       }
       return { replayed: ids.length, ids }
@@ -712,7 +754,22 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         const job = await q.getJob(which.id)
         if (!job || !(await job.isFailed())) return 0
         await job.retry('failed')
+        if (fair) await placeOf(job.data as SuperOfficeInboxJob) // back in its tenant's backlog
         return 1
+      }
+      if (fair) {
+        // One by one, so each returns to its own tenant's backlog.
+        let retried = 0
+        for (;;) {
+          const page = (await q.getJobs(['failed'], 0, 499)) as (Job<SuperOfficeInboxJob> | undefined)[]
+          const jobs = page.filter((job): job is Job<SuperOfficeInboxJob> => job !== undefined)
+          if (jobs.length === 0) return retried
+          for (const job of jobs) {
+            await job.retry('failed')
+            await placeOf(job.data)
+            retried++
+          }
+        }
       }
       const count = (await q.getJobCounts('failed')).failed ?? 0
       await q.retryJobs({ state: 'failed', count: 1000 })
@@ -739,4 +796,12 @@ interface Running {
 function keepMsOf(keep: KeepJobs | boolean | number | undefined): number {
   if (typeof keep === 'object' && keep !== null && 'age' in keep && typeof keep.age === 'number') return keep.age * 1000
   return 24 * 60 * 60_000
+}
+
+function fairnessOf(option: BullMQInboxOptions['fairness']): boolean {
+  if (option === undefined) return false
+  if (option === 'tenant' || (typeof option === 'object' && option !== null && option.by === 'tenant')) return true
+  throw new TypeError(
+    `createBullMQInbox: fairness must be 'tenant' or { by: 'tenant' }, not ${JSON.stringify(option)}.`,
+  )
 }

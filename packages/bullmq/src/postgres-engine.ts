@@ -165,6 +165,20 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
         [options.queueName, key, value, Date.now() + Math.ceil(ttlMs)],
       )
     },
+    async addToCounter(key, delta, ttlMs) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      await tables()
+      const now = Date.now()
+      const { rows } = (await pool.query(
+        `INSERT INTO superoffice_value (queue, key, value, expires_at_ms) VALUES ($1, $2, GREATEST($3::bigint, 0)::text, $4::bigint)
+         ON CONFLICT (queue, key) DO UPDATE SET
+           value = GREATEST(CASE WHEN superoffice_value.expires_at_ms > $5::bigint THEN superoffice_value.value::bigint ELSE 0 END + $3::bigint, 0)::text,
+           expires_at_ms = EXCLUDED.expires_at_ms
+         RETURNING value`,
+        [options.queueName, key, delta, now + Math.ceil(ttlMs), now],
+      )) as { rows: { value: string }[] }
+      return Number(rows[0]?.value ?? 0)
+    },
     async renewRow(key, token, ttlMs) {
       if (!pool) return false
       const { rows } = (await pool.query(

@@ -113,6 +113,9 @@ export function redisEngine(options: RedisEngineOptions): Engine {
       if (value === undefined) await producer.del(valueKey(key))
       else await producer.set(valueKey(key), value, 'PX', Math.ceil(ttlMs))
     },
+    async addToCounter(key, delta, ttlMs) {
+      return Number(await producer.eval(ADD_TO_COUNTER, 1, valueKey(key), delta, Math.ceil(ttlMs)))
+    },
     async renewRow(key, token, ttlMs) {
       return (await producer.eval(RENEW, 1, rowKey(key), token, Math.ceil(ttlMs))) === 1
     },
@@ -125,6 +128,10 @@ export function redisEngine(options: RedisEngineOptions): Engine {
     },
   }
 }
+
+/** Adds to a counter, never below 0, and keeps it for a while after its last change. */
+const ADD_TO_COUNTER =
+  "local n = (tonumber(redis.call('GET', KEYS[1])) or 0) + tonumber(ARGV[1]) if n < 0 then n = 0 end redis.call('SET', KEYS[1], n, 'PX', ARGV[2]) return n"
 
 /** Extends a row lock only while it holds the caller's token. */
 const RENEW =
