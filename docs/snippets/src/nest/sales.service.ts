@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common'
 import type { SuperOfficeEvent, SuperOfficeEventFor } from '@superoffice-webhooks/core'
 import { OnSuperOfficeEvent } from '@superoffice-webhooks/nestjs'
-import type { CrmClient } from './crm.client'
+import { CrmClient } from './crm.client' // a value import: Nest injects by the class
 
 @Injectable()
 export class SalesService {
