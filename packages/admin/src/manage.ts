@@ -239,11 +239,12 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     finish = resolve
   })
 
-  const checkOnce = async (): Promise<WebhookStateChange[]> => {
+  const checkOnce = async (scheduled: boolean): Promise<WebhookStateChange[]> => {
     const changes: WebhookStateChange[] = []
     for (const webhook of await client.list(options.filter ?? {})) {
-      // Stopped halfway through a check: no further call starts.
-      if (stopped) break
+      // Stopped halfway through a scheduled check: no further call starts. (A check() the caller
+      // asked for runs to its end.)
+      if (stopped && scheduled) break
       if (!options.includeCrmScripts && webhook.Type?.toLowerCase() === 'crmscript') continue
       const before = seen.get(webhook.WebhookId)
       const errors = webhook.ConsecutiveErrors ?? undefined
@@ -270,9 +271,9 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     return changes
   }
 
-  const check = () => {
+  const check = (scheduled = false) => {
     // One check at a time: a slow SuperOffice must not stack them up.
-    running ??= checkOnce().finally(() => {
+    running ??= checkOnce(scheduled).finally(() => {
       running = undefined
     })
     return running
@@ -282,7 +283,7 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     timer = undefined
     let delay = intervalMs
     try {
-      await check()
+      await check(true)
       failures = 0
     } catch (error) {
       // A check cut short by stopping is not a failure to report.
@@ -314,5 +315,5 @@ export function watchWebhooks(client: SuperOfficeWebhookClient, options: WatchWe
     options.signal?.addEventListener('abort', stop, { once: true })
     timer = setTimeout(tick, 0)
   }
-  return { check, stop, done }
+  return { check: () => check(), stop, done }
 }
