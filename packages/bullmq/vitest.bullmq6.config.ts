@@ -19,6 +19,7 @@ export default mergeConfig(
       'test/after-the-200.test.ts',
       'test/row-lock.test.ts',
       'test/fairness.test.ts',
+      'test/tenant-lifecycle.test.ts',
     ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,

@@ -256,11 +256,30 @@ export interface BullMQReplayResult {
 }
 
 /**
+ * What `inbox.purgeTenant` removed.
+ *
+ * @example
+ * ```ts
+ * const { total } = await inbox.purgeTenant('Cust12345')
+ * ```
+ */
+export interface BullMQPurgeResult {
+  /** Jobs removed, by the state they were in. */
+  waiting: number
+  delayed: number
+  failed: number
+  completed: number
+  /** All of them. */
+  total: number
+}
+
+/**
  * The inbox: give it to `createSuperOfficeWebhooks({ inbox })`, run `work` where handlers run.
  *
  * @example
  * ```ts
  * const inbox = createBullMQInbox({ connection: process.env.REDIS_URL! })
+ * await inbox.pauseTenant('Cust12345') // suspended in SuperOffice: keep its events, run none
  * ```
  */
 export interface BullMQInbox extends SuperOfficeInbox {
@@ -291,6 +310,22 @@ export interface BullMQInbox extends SuperOfficeInbox {
   /** Sends failed jobs back to the queue: one by id, or all. Returns how many. */
   retry(which: { id: string } | { all: true }): Promise<number>
   /**
+   * Stops running one tenant's jobs (SuperOffice suspended it): its deliveries are still answered
+   * 200 and stored, and its jobs wait, parked, until {@link BullMQInbox.resumeTenant}. Kept in the
+   * store, so it holds across restarts of the app and of Redis or PostgreSQL (with persistence).
+   */
+  pauseTenant(tenant: string): Promise<void>
+  /** Runs a paused tenant's jobs again, the parked ones at once. Returns how many were parked. */
+  resumeTenant(tenant: string): Promise<number>
+  /**
+   * Removes one tenant's stored work (SuperOffice deleted it): its waiting, parked, delayed,
+   * failed and handled jobs (the handled ones are what drops a redelivery), by state. Jobs running
+   * now finish.
+   */
+  purgeTenant(tenant: string): Promise<BullMQPurgeResult>
+  /** Whether a tenant is paused. */
+  isTenantPaused(tenant: string): Promise<boolean>
+  /**
    * Checks the Redis once (its eviction policy and persistence); resolves when the inbox can take
    * events, rejects with the reason when it refuses the Redis. `enqueue` and `work` wait for it
    * themselves; call it at start-up to fail fast.
@@ -304,6 +339,8 @@ const DAY = 24 * 60 * 60
 const HANDLER_TIMEOUT_MS = 5 * 60_000
 /** BullMQ's largest priority; a tenant with a longer backlog shares its last place. */
 const MAX_PRIORITY = 2_097_152
+/** How far ahead a paused tenant's job is parked (resumeTenant promotes it sooner). */
+const PARKED_MS = 365 * 24 * 60 * 60_000
 /** A row lock's time to live (renewed while its job runs): BullMQ's own job lock duration. */
 const ROW_LOCK_TTL_MS = 30_000
 /** The least time a row stays held for a handler that outlived its attempt. */
@@ -402,6 +439,34 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   /** A job left the tenant's backlog (done, or failed for good). */
   const leaveBacklog = (job: SuperOfficeInboxJob | undefined) =>
     fair && job ? engine.addToCounter(backlogKey(job.tenant), -1, backlogTtl).catch(() => 0) : undefined
+  // Tenant lifecycle: a paused tenant is a value in the store; workers read it (cached a second).
+  const pausedKey = (tenant: string | undefined) => `paused/${encodeURIComponent(tenant ?? '')}`
+  const pausedCache = new Map<string, { paused: boolean; at: number }>()
+  const isPaused = async (tenant: string | undefined): Promise<boolean> => {
+    const key = tenant ?? ''
+    const cached = pausedCache.get(key)
+    if (cached && Date.now() - cached.at < 1000) return cached.paused
+    const paused = (await engine.getValue(pausedKey(tenant))) !== undefined
+    if (pausedCache.size > 10_000) pausedCache.clear()
+    pausedCache.set(key, { paused, at: Date.now() })
+    return paused
+  }
+  /** Every job of a tenant in the given states, page by page. */
+  const jobsOfTenant = async (
+    q: Queue,
+    tenant: string,
+    states: ('waiting' | 'prioritized' | 'delayed' | 'failed' | 'completed')[],
+  ) => {
+    const found: Job<SuperOfficeInboxJob>[] = []
+    for (const state of states) {
+      for (let start = 0; ; start += 500) {
+        const page = (await q.getJobs([state], start, start + 499)) as (Job<SuperOfficeInboxJob> | undefined)[]
+        for (const job of page) if (job?.data?.tenant === tenant) found.push(job)
+        if (page.length < 500) break
+      }
+    }
+    return found
+  }
   const coalescer = options.coalesce
     ? createCoalescer(options.coalesce, jobOptions, coalesceStore, placeOf, leaveBacklog)
     : undefined
@@ -554,6 +619,12 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
           attempt: job.attemptsMade + 1,
           attempts: job.opts.attempts ?? 1,
           signal: abort.signal,
+        }
+        // A paused tenant's job is parked (delayed far ahead, marked) until resumeTenant promotes it.
+        if (job.data && (await isPaused(job.data.tenant))) {
+          await job.updateData({ ...job.data, parked: true })
+          await job.moveToDelayed(Date.now() + PARKED_MS, token)
+          throw new DelayedError()
         }
         // Ordered work: the row's lock first (its wait is not the handlers' time); a busy row sends
         // the job back to wait a moment.
@@ -774,6 +845,51 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       const count = (await q.getJobCounts('failed')).failed ?? 0
       await q.retryJobs({ state: 'failed', count: 1000 })
       return count
+    },
+    async pauseTenant(tenant) {
+      await ready()
+      await engine.setValue(pausedKey(tenant), new Date().toISOString(), PARKED_MS)
+      pausedCache.delete(tenant)
+    },
+    async isTenantPaused(tenant) {
+      await ready()
+      pausedCache.delete(tenant)
+      return isPaused(tenant)
+    },
+    async resumeTenant(tenant) {
+      const q = await queue()
+      await engine.setValue(pausedKey(tenant), undefined, 0)
+      pausedCache.delete(tenant)
+      let resumed = 0
+      for (const job of await jobsOfTenant(q, tenant, ['delayed'])) {
+        if (!job.data?.parked) continue
+        const { parked: _parked, ...data } = job.data
+        await job.updateData(data)
+        await job.promote().catch(() => {}) // already taken by a worker: nothing to promote
+        resumed++
+      }
+      return resumed
+    },
+    async purgeTenant(tenant) {
+      const q = await queue()
+      const result: BullMQPurgeResult = { waiting: 0, delayed: 0, failed: 0, completed: 0, total: 0 }
+      for (const [state, states] of [
+        ['waiting', ['waiting', 'prioritized']],
+        ['delayed', ['delayed']],
+        ['failed', ['failed']],
+        ['completed', ['completed']],
+      ] as const) {
+        for (const job of await jobsOfTenant(q, tenant, [...states])) {
+          try {
+            await job.remove()
+            result[state]++
+            result.total++
+          } catch {} // taken by a worker meanwhile: it finishes
+        }
+      }
+      // Its backlog is gone: its next job is first in its turn again.
+      if (fair) await engine.setValue(backlogKey(tenant), undefined, 0)
+      return result
     },
     async close() {
       if (closed) return

@@ -42,6 +42,8 @@ export interface SuperOfficeInboxJob {
   timestamp?: string | undefined
   /** The body's `Changes`, so an engine merging a row's events keeps every changed field. */
   changes?: string[] | undefined
+  /** Set by an engine on the job of a paused tenant while it waits for the tenant's resume. */
+  parked?: boolean | undefined
   /**
    * Set by an engine that merged a burst of events for one row into this job (coalescing): how
    * many, and the first and last EventId. Handlers see it as `context.coalesced`.
