@@ -31,6 +31,7 @@ export {
   createSuperOfficeTenantStatus,
   type SuperOfficeTenantChange,
   type SuperOfficeTenantChangeSelector,
+  type SuperOfficeTenantInbox,
   type SuperOfficeTenantStatus,
   type SuperOfficeTenantStatusHandler,
   type SuperOfficeTenantStatusNotification,

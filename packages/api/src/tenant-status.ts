@@ -122,6 +122,15 @@ export interface SuperOfficeTenantStatusOptions extends Pick<HttpLimits, 'fetch'
    */
   applicationId: string | undefined
   /**
+   * The inbox to keep in step with each tenant's state (`createBullMQInbox(...)`): a tenant that
+   * SuperOffice suspends is paused (its events are stored, not run), one that resumes is resumed.
+   * A deleted tenant is paused too, or purged with `purgeOnDelete`. This runs before your handlers;
+   * if it fails the answer is 500 and SuperOffice retries.
+   */
+  inbox?: SuperOfficeTenantInbox
+  /** With `inbox`: a `Delete` removes the tenant's stored work (`inbox.purgeTenant`) instead of pausing it. Default false. */
+  purgeOnDelete?: boolean
+  /**
    * Where the tokens already handled are remembered until they expire, so a captured notification
    * cannot be posted again (401 `token_replayed`). Default: this process's memory. With several
    * instances behind one URL, pass a shared store (`createRedisDedupeStore`, the PostgreSQL one).
@@ -156,6 +165,20 @@ export interface SuperOfficeTenantStatus extends SuperOfficeReceiver {
   /** The answer for an error (any thrown value becomes a 500). */
   answerError(error: unknown): SuperOfficeWebhookAnswer
   readonly maxBodyBytes: number
+}
+
+/**
+ * What the tenant status receiver asks of an inbox: the BullMQ inbox has all three.
+ *
+ * @example
+ * ```ts
+ * const inbox: SuperOfficeTenantInbox = createBullMQInbox({ connection: process.env.REDIS_URL! })
+ * ```
+ */
+export interface SuperOfficeTenantInbox {
+  pauseTenant(tenant: string): Promise<unknown>
+  resumeTenant(tenant: string): Promise<unknown>
+  purgeTenant(tenant: string): Promise<unknown>
 }
 
 const notificationSchema = z.looseObject({
@@ -333,6 +356,23 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
     } as SuperOfficeTenantStatusNotification
     // Before the handlers: a Move's next API call, even from a handler, asks the state API again.
     if (name === 'Move') for (const api of apis) api.forgetEndpoint(body.ContextIdentifier)
+    // The inbox follows the tenant's state before the handlers run.
+    const inbox = options.inbox
+    if (inbox && (name === 'Suspend' || name === 'Resume' || name === 'Delete')) {
+      try {
+        if (name === 'Resume') await inbox.resumeTenant(body.ContextIdentifier)
+        else if (name === 'Delete' && options.purgeOnDelete) await inbox.purgeTenant(body.ContextIdentifier)
+        else await inbox.pauseTenant(body.ContextIdentifier)
+      } catch (cause) {
+        await Promise.resolve(replays.release(replayKey)).catch(() => {})
+        return fail(
+          new SuperOfficeWebhookError('inbox_unavailable', 'The inbox could not be updated; SuperOffice may retry.', {
+            cause,
+          }),
+          request,
+        )
+      }
+    }
     const selected = [...(handlers.get(name) ?? []), ...(handlers.get('*') ?? [])]
     const results = await Promise.allSettled(selected.map(async (handler) => handler(notification, { request })))
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')

@@ -10,7 +10,7 @@ import {
 import { DelayedError, type Job, type KeepJobs, type Queue, WaitingError, type Worker } from 'bullmq'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { type BullMQCoalesceOptions, type CoalesceStore, createCoalescer, rowOf } from './coalesce.js'
-import { type Engine, sleep } from './engine.js'
+import { type Engine, sleep, withTimeout } from './engine.js'
 import { describeJob, failedJob } from './failed-jobs.js'
 import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
 import { redisEngine } from './redis-engine.js'
@@ -847,8 +847,14 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       return count
     },
     async pauseTenant(tenant) {
-      await ready()
-      await engine.setValue(pausedKey(tenant), new Date().toISOString(), PARKED_MS)
+      // Bounded like a delivery's store: a store that does not answer fails the call, not hangs it.
+      const bound = Math.max(timeoutMs, 5000)
+      await withTimeout(ready(), bound, `${engine.name} did not answer`)
+      await withTimeout(
+        engine.setValue(pausedKey(tenant), new Date().toISOString(), PARKED_MS),
+        bound,
+        `${engine.name} did not store the pause`,
+      )
       pausedCache.delete(tenant)
     },
     async isTenantPaused(tenant) {
@@ -858,7 +864,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
     },
     async resumeTenant(tenant) {
       const q = await queue()
-      await engine.setValue(pausedKey(tenant), undefined, 0)
+      await withTimeout(
+        engine.setValue(pausedKey(tenant), undefined, 0),
+        Math.max(timeoutMs, 5000),
+        `${engine.name} did not store the resume`,
+      )
       pausedCache.delete(tenant)
       let resumed = 0
       for (const job of await jobsOfTenant(q, tenant, ['delayed'])) {
