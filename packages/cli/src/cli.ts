@@ -19,6 +19,8 @@ Usage:
                             [--limit N] [--json]
   superoffice-webhooks inbox replay [--redis URL] [--id ID ...] [--since ISO] [--until ISO]
                             [--event NAME ...] [--state completed|failed] [--json]
+  superoffice-webhooks inbox pause-tenant|resume-tenant|purge-tenant --tenant Cust12345
+                            [--redis URL] [--queue NAME] [--json]
   superoffice-webhooks webhooks <action> --tenant Cust12345 [--environment online] [--app-token T]
                             [--private-key FILE] [--system-user-token T]   (SuperOffice Online)
   superoffice-webhooks webhooks <action> --api URL --token T                (on-premise)

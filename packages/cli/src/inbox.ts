@@ -15,12 +15,23 @@ export async function inbox(args: string[]): Promise<number> {
     state: { type: 'string' },
     limit: { type: 'string' },
     timeout: { type: 'string' },
+    tenant: { type: 'string' },
   })
   const [action, ...extra] = positionals
-  if (action !== 'stats' && action !== 'failed' && action !== 'retry' && action !== 'replay') {
+  const tenantActions = ['pause-tenant', 'resume-tenant', 'purge-tenant']
+  if (
+    action !== 'stats' &&
+    action !== 'failed' &&
+    action !== 'retry' &&
+    action !== 'replay' &&
+    !tenantActions.includes(action ?? '')
+  ) {
     throw new UsageError(
-      'inbox needs an action: inbox stats | inbox failed | inbox retry (--all | --id <job id>) | inbox replay (--id <job id> | --since, --until, --event, --state).',
+      'inbox needs an action: inbox stats | inbox failed | inbox retry (--all | --id <job id>) | inbox replay (--id <job id> | --since, --until, --event, --state) | inbox pause-tenant|resume-tenant|purge-tenant --tenant <ContextIdentifier>.',
     )
+  }
+  if (tenantActions.includes(action ?? '') && !values.tenant) {
+    throw new UsageError(`inbox ${action} needs --tenant <ContextIdentifier> (Cust12345).`)
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'.`)
   const url = values.redis ?? process.env.REDIS_URL
@@ -92,6 +103,28 @@ export async function inbox(args: string[]): Promise<number> {
             console.log(`  ${red(clean(job.failedReason))}`)
           }
         }
+        return EXIT.ok
+      }
+      const tenant = values.tenant as string
+      if (action === 'pause-tenant') {
+        await queue.pauseTenant(tenant)
+        if (json) console.log(JSON.stringify({ tenant, paused: true }))
+        else console.log(green(`${clean(tenant)} paused: its events are stored, not run, until resume-tenant`))
+        return EXIT.ok
+      }
+      if (action === 'resume-tenant') {
+        const resumed = await queue.resumeTenant(tenant)
+        if (json) console.log(JSON.stringify({ tenant, paused: false, resumed }))
+        else console.log(green(`${clean(tenant)} resumed: ${resumed} parked job(s) run now`))
+        return EXIT.ok
+      }
+      if (action === 'purge-tenant') {
+        const purged = await queue.purgeTenant(tenant)
+        if (json) console.log(JSON.stringify({ tenant, ...purged }))
+        else
+          console.log(
+            `${clean(tenant)}: ${purged.total} job(s) removed (waiting ${purged.waiting}, delayed ${purged.delayed}, failed ${purged.failed}, handled ${purged.completed})`,
+          )
         return EXIT.ok
       }
       if (action === 'replay') {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { freePort, hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
-import { createTestEvent } from '@superoffice-webhooks/testing'
+import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers.js'
 
@@ -138,6 +138,41 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
     } finally {
       await worker.close()
       await inbox.close()
+    }
+  })
+
+  it('pause-tenant, resume-tenant and purge-tenant: one tenant held, run, removed; --tenant required', async () => {
+    const queueName = 'cli-lifecycle'
+    const inbox = createBullMQInbox({ connection: redis.url, queueName, logger: false })
+    const webhooks = createSuperOfficeWebhooks({ secret: 's', inbox, logger: false })
+    const handled: string[] = []
+    webhooks.on('sale.sold', (event) => {
+      handled.push(String(event.ContextIdentifier))
+    })
+    const env = { REDIS_URL: redis.url }
+    try {
+      expect((await run(['inbox', 'pause-tenant', '--queue', queueName], env)).code).toBe(2)
+      const paused = await run(['inbox', 'pause-tenant', '--tenant', 'CustHeld', '--queue', queueName], env)
+      expect(paused.code).toBe(0)
+      expect(paused.stdout).toMatch(/CustHeld paused/)
+      await webhooks.start()
+      for (const tenant of ['CustHeld', 'CustFree']) {
+        const { body, headers } = signedPayload(createTestEvent('sale.sold', { ContextIdentifier: tenant }), {
+          secret: 's',
+        })
+        expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
+      }
+      for (let i = 0; i < 100 && !handled.includes('CustFree'); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(handled).toEqual(['CustFree'])
+      for (let i = 0; i < 100 && (await inbox.stats()).delayed < 1; i++) await new Promise((r) => setTimeout(r, 100))
+      const resumed = await run(['inbox', 'resume-tenant', '--tenant', 'CustHeld', '--queue', queueName, '--json'], env)
+      expect(JSON.parse(resumed.stdout)).toEqual({ tenant: 'CustHeld', paused: false, resumed: 1 })
+      for (let i = 0; i < 100 && handled.length < 2; i++) await new Promise((r) => setTimeout(r, 100))
+      expect(handled.sort()).toEqual(['CustFree', 'CustHeld'])
+      const purged = await run(['inbox', 'purge-tenant', '--tenant', 'CustHeld', '--queue', queueName, '--json'], env)
+      expect(JSON.parse(purged.stdout)).toMatchObject({ tenant: 'CustHeld', completed: 1, total: 1 })
+    } finally {
+      await webhooks.close()
     }
   })
 
