@@ -400,6 +400,46 @@ describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
       }
     })
 
+    it('onDeadLetter is told once, after the last attempt, with tenant, event and why; not for attempts that are retried', async () => {
+      const inbox = createBullMQInbox({
+        connection: plain.url,
+        queueName: 'dead-letters-told',
+        attempts: 3,
+        backoff: { type: 'fixed', delay: 20 },
+        logger: false,
+      })
+      const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+      webhooks.on('sale.sold', async function pushToErp() {
+        throw new Error('ERP refused the order')
+      })
+      const letters: { tenant?: string; event: string; eventId?: string; attempts: number; reason: string }[] = []
+      webhooks.onDeadLetter(({ tenant, event, eventId, attempts, reason }) => {
+        letters.push({ tenant, event, eventId, attempts, reason })
+      })
+      const receiver = await startReceiver(webhooks)
+      const worker = inbox.work(webhooks)
+      try {
+        const event = createTestEvent('sale.sold', { ContextIdentifier: 'Cust7' })
+        expect((await post(receiver.url, event)).status).toBe(200)
+        await until(async () => (await inbox.stats()).failed === 1, 30_000, 'the dead letter')
+        await until(() => letters.length > 0, 30_000, 'the listener')
+        await sleep(200)
+        expect(letters).toEqual([
+          {
+            tenant: 'Cust7',
+            event: 'sale.sold',
+            eventId: event.EventId,
+            attempts: 3,
+            reason: 'Handler pushToErp failed: ERP refused the order',
+          },
+        ])
+      } finally {
+        await worker.close()
+        await receiver.close()
+        await inbox.close()
+      }
+    })
+
     it('a job whose data was evicted says so, not "The body is not valid JSON."', async () => {
       const inbox = createBullMQInbox({ connection: plain.url, queueName: 'evicted-data', attempts: 1, logger: false })
       const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })

@@ -113,6 +113,8 @@ export type {
   SuperOfficeEventHandler,
   SuperOfficeHandlerOptions,
   SuperOfficeOutcome,
+  SuperOfficeDeadLetter,
+  SuperOfficeDeadLetterHandler,
   SuperOfficeOutcomeHandler,
   SuperOfficeReceiver,
   SuperOfficeRequestInput,

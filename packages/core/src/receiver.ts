@@ -16,7 +16,14 @@ import { isThenable } from './parse.js'
 import { receiveRequest } from './request.js'
 import type { SuperOfficeAnyEvent } from './schemas.js'
 import { createSignatureStep } from './secrets.js'
-import type { AnyHandler, SuperOfficeWebhookAnswer, SuperOfficeWebhookInput, SuperOfficeWebhooks } from './types.js'
+import type {
+  AnyHandler,
+  SuperOfficeDeadLetter,
+  SuperOfficeDeadLetterHandler,
+  SuperOfficeWebhookAnswer,
+  SuperOfficeWebhookInput,
+  SuperOfficeWebhooks,
+} from './types.js'
 import { createValidator } from './validate.js'
 
 type Answer = SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>
@@ -57,6 +64,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       'createSuperOfficeWebhooks: api must have fetchEntity(event) (createSuperOfficeApi from @superoffice-webhooks/api).',
     )
   }
+  const deadLetterHandlers: SuperOfficeDeadLetterHandler[] = []
   const observer = createObserver(
     options.logger === false ? undefined : (options.logger ?? console),
     options.logLevel ?? 'warn',
@@ -170,6 +178,11 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       observer.outcomeHandlers.push(handler)
       return webhooks
     },
+    onDeadLetter(handler) {
+      register('onDeadLetter(handler)', handler)
+      deadLetterHandlers.push(handler)
+      return webhooks
+    },
     handle: (input) => Promise.resolve(handleNow(input)),
     answerError: (error) =>
       fail(
@@ -182,7 +195,32 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       const { method, headers, url } = request
       return toResponse(await webhooks.receive({ method, headers, url, body: { web: request }, request }))
     },
-    processJob: (job, attempt = { attempt: 1, attempts: 1 }) => runJob(job, attempt, validator, deliver, failuresOf),
+    processJob: (job, attempt = { attempt: 1, attempts: 1 }) =>
+      runJob(job, attempt, validator, deliver, failuresOf).catch((error: unknown) => {
+        // The last attempt failed: the job is a dead letter now; its listeners are told.
+        if (attempt.attempt >= attempt.attempts && deadLetterHandlers.length > 0) {
+          const letter: SuperOfficeDeadLetter = {
+            tenant: job?.tenant,
+            event: typeof job?.event === 'string' ? job.event : 'unknown',
+            eventId: job?.eventId,
+            jobId: attempt.id,
+            attempts: attempt.attempts,
+            reason: error instanceof Error ? error.message : String(error),
+            error,
+          }
+          for (const handler of deadLetterHandlers) {
+            try {
+              const result = handler(letter)
+              if (isThenable(result)) {
+                result.then(undefined, (e: unknown) => observer.log('error', 'listener', 'a dead-letter listener failed', e))
+              }
+            } catch (e) {
+              observer.log('error', 'listener', 'a dead-letter listener failed', e)
+            }
+          }
+        }
+        throw error
+      }),
     async start(workerOptions) {
       if (worker) return
       if (!inbox?.work) throw new TypeError('start(): this receiver has no inbox with a worker (options.inbox.work).')

@@ -170,6 +170,41 @@ export interface SuperOfficeHandlerOptions<S extends string = string> {
 export type SuperOfficeAnyEventHandler = (event: SuperOfficeAnyEvent, context: SuperOfficeEventContext) => unknown
 
 /**
+ * A job whose last attempt failed, as `onDeadLetter` listeners are told.
+ *
+ * @example
+ * ```ts
+ * webhooks.onDeadLetter((letter) => alert(`${letter.tenant}: ${letter.event} ${letter.eventId} failed for good: ${letter.reason}`))
+ * ```
+ */
+export interface SuperOfficeDeadLetter {
+  /** The tenant (`ContextIdentifier`). */
+  tenant: string | undefined
+  /** The event name. */
+  event: string
+  /** The body's `EventId`. */
+  eventId: string | undefined
+  /** The queue's id of the job. */
+  jobId: string | undefined
+  /** How many attempts it had. */
+  attempts: number
+  /** Why the last one failed: the failing handlers by name with their messages. */
+  reason: string
+  /** The error of the last attempt. */
+  error: unknown
+}
+
+/**
+ * A dead-letter listener. Its own errors are logged and ignored.
+ *
+ * @example
+ * ```ts
+ * const notify: SuperOfficeDeadLetterHandler = (letter) => pager.send(letter.reason)
+ * ```
+ */
+export type SuperOfficeDeadLetterHandler = (letter: SuperOfficeDeadLetter) => unknown
+
+/**
  * What `onError` handlers are told.
  *
  * @example
@@ -322,6 +357,11 @@ export interface SuperOfficeWebhooks {
   onError(handler: SuperOfficeErrorHandler): SuperOfficeWebhooks
   /** Registers an outcome listener: one call per request, for metrics. */
   onOutcome(handler: SuperOfficeOutcomeHandler): SuperOfficeWebhooks
+  /**
+   * Registers a dead-letter listener: told, in the inbox worker, about each job whose last attempt
+   * failed (it stays in the inbox's failed set), with its tenant, event and why.
+   */
+  onDeadLetter(handler: SuperOfficeDeadLetterHandler): SuperOfficeWebhooks
   /** Runs the pipeline on raw bytes and headers and returns the answer to write. Never throws. */
   handle(input: SuperOfficeWebhookInput): Promise<SuperOfficeWebhookAnswer>
   /**
