@@ -15,7 +15,7 @@ Usage:
   superoffice-webhooks sign [--secret S] < body.json
   superoffice-webhooks verify [--secret S] --signature <base64> < body.json
   superoffice-webhooks events [--json]
-  superoffice-webhooks inbox stats|failed|retry [--redis URL] [--queue NAME] [--all | --id ID]
+  superoffice-webhooks inbox stats|failed|retry [--redis URL | --postgres URL] [--queue NAME] [--all | --id ID]
                             [--limit N] [--json]
   superoffice-webhooks inbox replay [--redis URL] [--id ID ...] [--since ISO] [--until ISO]
                             [--event NAME ...] [--state completed|failed] [--json]

@@ -1,10 +1,11 @@
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { clean, dim, EXIT, green, parse, positiveInt, red, UsageError } from './common.js'
 
-/** `inbox stats|failed|retry|replay`: the dead letters and stored events of a BullMQ inbox on Redis. */
+/** `inbox …`: the dead letters, stored events and tenants of a BullMQ inbox on Redis or PostgreSQL. */
 export async function inbox(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     redis: { type: 'string' },
+    postgres: { type: 'string' },
     queue: { type: 'string' },
     prefix: { type: 'string' },
     all: { type: 'boolean' },
@@ -34,9 +35,17 @@ export async function inbox(args: string[]): Promise<number> {
     throw new UsageError(`inbox ${action} needs --tenant <ContextIdentifier> (Cust12345).`)
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'.`)
-  const url = values.redis ?? process.env.REDIS_URL
-  if (!url) throw new UsageError('no Redis: pass --redis redis://host:6379 or set REDIS_URL.')
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError(`'${url}' is not a redis:// URL.`)
+  // The inbox's store: Redis, or PostgreSQL (BullMQ 6's backend), as the library takes them.
+  const url = values.redis || values.postgres || process.env.REDIS_URL || process.env.DATABASE_URL
+  if (!url) {
+    throw new UsageError(
+      'no store: pass --redis redis://host:6379 (or REDIS_URL), or --postgres postgres://… (or DATABASE_URL).',
+    )
+  }
+  if (!/^(rediss?|postgres(ql)?):\/\//.test(url)) {
+    throw new UsageError(`'${shown(url)}' is not a redis:// or postgres:// URL.`)
+  }
+  const store = url.startsWith('redis') ? 'Redis' : 'PostgreSQL'
   if (action === 'retry' && (!values.all === (values.id === undefined) || (values.id?.length ?? 0) > 1)) {
     throw new UsageError('inbox retry needs exactly one of --all or --id <job id>.')
   }
@@ -153,12 +162,14 @@ export async function inbox(args: string[]): Promise<number> {
     // command ends with one line and exit 3 within --timeout.
     const result = await Promise.race([run().catch((error: unknown) => ({ error })), unreachable])
     if (result === 'unreachable') {
-      console.error(`${red('error')}: Redis at ${shown(url)} did not answer within ${timeout} ms.`)
+      console.error(`${red('error')}: ${store} at ${shown(url)} did not answer within ${timeout} ms.`)
       return EXIT.unreachable
     }
     if (typeof result === 'object') {
       const message = result.error instanceof Error ? result.error.message : String(result.error)
-      console.error(`${red('error')}: Redis at ${shown(url)} could not be used: ${clean(message.split('\n')[0] ?? '')}`)
+      console.error(
+        `${red('error')}: ${store} at ${shown(url)} could not be used: ${clean(message.split('\n')[0] ?? '')}`,
+      )
       return EXIT.unreachable
     }
     return result

@@ -1,6 +1,13 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { freePort, hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+import {
+  freePort,
+  hasPostgres,
+  hasRedis,
+  startPostgresServer,
+  startRedisServer,
+  type TestRedisServer,
+} from '@superoffice-webhooks/adapter-contract'
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
 import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
@@ -175,6 +182,48 @@ describe.runIf(hasRedis)('superoffice-webhooks inbox', () => {
       await webhooks.close()
     }
   })
+
+  it.runIf(hasPostgres)(
+    'works on PostgreSQL (BullMQ 6): stats, failed and the tenant commands with --postgres',
+    async () => {
+      const pg = await startPostgresServer()
+      const queueName = 'cli-on-postgres'
+      const inbox = createBullMQInbox({ connection: pg.url, queueName, logger: false, attempts: 1 })
+      const webhooks = createSuperOfficeWebhooks({ secret: 's', inbox, logger: false })
+      webhooks.on('sale.sold', () => {
+        throw new Error('downstream refused')
+      })
+      try {
+        await webhooks.start()
+        const { body, headers } = signedPayload(createTestEvent('sale.sold', { ContextIdentifier: 'CustPg' }), {
+          secret: 's',
+        })
+        expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
+        for (let i = 0; i < 200 && (await inbox.stats()).failed < 1; i++) await new Promise((r) => setTimeout(r, 100))
+        const stats = await run(['inbox', 'stats', '--postgres', pg.url, '--queue', queueName, '--json'])
+        expect(stats.code, stats.stderr).toBe(0)
+        expect(JSON.parse(stats.stdout)).toMatchObject({ failed: 1 })
+        const failed = await run(['inbox', 'failed', '--queue', queueName], { DATABASE_URL: pg.url, REDIS_URL: '' })
+        expect(failed.stdout).toMatch(/tenant=CustPg/)
+        expect(failed.stdout).toMatch(/downstream refused/)
+        const purged = await run([
+          'inbox',
+          'purge-tenant',
+          '--tenant',
+          'CustPg',
+          '--postgres',
+          pg.url,
+          '--queue',
+          queueName,
+          '--json',
+        ])
+        expect(JSON.parse(purged.stdout)).toMatchObject({ failed: 1, total: 1 })
+      } finally {
+        await webhooks.close()
+        await pg.stop()
+      }
+    },
+  )
 
   it('exit 2 without a Redis URL or action, exit 3 when Redis does not answer', async () => {
     expect((await run(['inbox', 'stats'], { REDIS_URL: '' })).code).toBe(2)
