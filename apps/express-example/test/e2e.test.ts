@@ -5,6 +5,7 @@ runExampleAppContract({
   name: 'express-example',
   cwd: fileURLToPath(new URL('..', import.meta.url)),
   entry: 'dist/server.js',
+  rawUploads: true,
 })
 
 runExampleAppContract({

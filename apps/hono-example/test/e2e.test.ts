@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest'
 const cwd = fileURLToPath(new URL('..', import.meta.url))
 const bun = findRuntimeBinary('bun', cwd)
 
-runExampleAppContract({ name: 'hono-example on Node (@hono/node-server)', cwd, entry: 'dist/node.js' })
+runExampleAppContract({
+  name: 'hono-example on Node (@hono/node-server)',
+  cwd,
+  entry: 'dist/node.js',
+  rawUploads: true,
+})
 runExampleAppContract({ name: 'hono-example on Node', cwd, entry: 'dist/node.js', inbox: true })
 
 describe('hono-example on Bun', () => {

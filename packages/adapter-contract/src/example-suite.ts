@@ -7,6 +7,7 @@ import {
 } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_LINE, type ExampleApp, startExampleApp } from './example-app.js'
+import { uploadThenRead } from './http.js'
 import { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
 
 /**
@@ -42,6 +43,12 @@ export function runExampleAppContract(options: {
    * the browser's sign-in: user `inbox`, password `$INBOX_BOARD_PASSWORD` (the suite sets it).
    */
   boardPath?: string
+  /**
+   * Also send oversize uploads the way a plain client does (the whole body written before the
+   * answer is read, declared and chunked, past the limit, 3 MiB and 12 MiB):
+   * each must be read as a 413, never a 400 or a reset.
+   */
+  rawUploads?: boolean
 }): void {
   const secret = `${options.name}-secret`
   const title = `${options.name}${options.inbox ? ' in inbox mode (BullMQ on a real redis-server)' : ''}, started from its build`
@@ -100,6 +107,20 @@ export function runExampleAppContract(options: {
       expect((await fetch(`${app.url}/healthz`)).status).toBe(200)
       for (const line of options.startupLines ?? []) await app.waitForLine(line)
     })
+
+    if (options.rawUploads)
+      it('413 every time for a whole upload written first: declared or chunked, 3 MiB and 12 MiB', async () => {
+        const answers: string[] = []
+        for (const size of [3 * 1024 * 1024, 12 * 1024 * 1024]) {
+          for (const chunked of [false, true]) {
+            for (let i = 0; i < 3; i++) {
+              const answer = await uploadThenRead(`${app.url}/webhooks/superoffice`, size, chunked)
+              answers.push(`${size >> 20} MiB ${chunked ? 'chunked' : 'declared'}: ${answer}`)
+            }
+          }
+        }
+        expect(answers.filter((a) => !a.endsWith(': 413'))).toEqual([])
+      })
 
     it('prints one line per event in the fixed format; the typed handler and the wildcard run', async () => {
       const sold = createTestEvent('sale.sold', { ContextIdentifier: 'Cust777' })

@@ -42,14 +42,61 @@ export function readRawBody(
   options: ReadRawBodyOptions,
 ): Promise<Uint8Array> {
   const { limit } = options
+  if (isNodeStream(source)) {
+    // A Node request refused with 413 is read to its end and thrown away (up to DRAIN_BYTES past
+    // the limit) before the answer: a client still uploading would otherwise meet a closed socket
+    // (a broken pipe or a reset) before it reads the 413. Beyond that the upload is cut off.
+    const declared = Number(getHeader(options.headers, 'content-length'))
+    if (Number.isFinite(declared) && declared > limit) {
+      if (declared > limit + DRAIN_BYTES) return Promise.reject(tooLarge(limit))
+      return drainNodeStream(source, declared + 1).then((ended) =>
+        Promise.reject(ended ? drainedTooLarge(limit) : tooLarge(limit)),
+      )
+    }
+    return readNodeStream(source, limit)
+  }
   try {
     assertContentLength(options.headers, limit)
   } catch (error) {
     return Promise.reject(error)
   }
-  // Not an async function: a Node request's promise is handed on as is, without an extra hop.
-  if (isNodeStream(source)) return readNodeStream(source, limit)
   return readIterable(source, limit)
+}
+
+/** Reads and discards a Node stream up to `budget` bytes: whether it ended within them. */
+function drainNodeStream(stream: NodeStreamLike, budget: number): Promise<boolean> {
+  if (stream.readableEnded) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    let left = budget
+    const cleanup = () => {
+      stream.removeListener('data', onData)
+      stream.removeListener('end', onEnd)
+      stream.removeListener('error', onGone)
+      stream.removeListener('close', onGone)
+    }
+    const onData = (chunk: Uint8Array | string) => {
+      left -= typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength
+      if (left < 0) {
+        cleanup()
+        // Past the bound: the rest keeps flowing, discarded, while the 413 goes out.
+        stream.resume()
+        resolve(false)
+      }
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve(true)
+    }
+    const onGone = () => {
+      cleanup()
+      resolve(false)
+    }
+    stream.on('data', onData)
+    stream.on('end', onEnd)
+    stream.on('error', onGone)
+    stream.on('close', onGone)
+    stream.resume()
+  })
 }
 
 async function readIterable(source: AsyncIterable<Uint8Array | string>, limit: number): Promise<Uint8Array> {
@@ -102,10 +149,10 @@ function readNodeStream(stream: NodeStreamLike, limit: number): Promise<Uint8Arr
       total += bytes.byteLength
       if (total > limit) {
         cleanup()
-        // Keep the stream flowing with no listener: the rest is discarded, never buffered, and the
-        // connection stays usable for the 413.
-        stream.resume()
-        reject(tooLarge(limit))
+        // The rest is read and thrown away before the 413, as for a declared size (readRawBody).
+        void drainNodeStream(stream, DRAIN_BYTES - (total - limit)).then((ended) =>
+          reject(ended ? drainedTooLarge(limit) : tooLarge(limit)),
+        )
         return
       }
       chunks.push(bytes)
@@ -198,7 +245,7 @@ export async function readWebBody(
  * unread (the next delivery on it fails). Reading the rest avoids both; beyond this much, the
  * upload is cut off instead.
  */
-const DRAIN_BYTES = 8 * 1024 * 1024
+const DRAIN_BYTES = 64 * 1024 * 1024
 
 /** Reads and discards up to `budget` bytes; whether the stream ended within it (else it is cancelled). */
 async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): Promise<boolean> {

@@ -212,7 +212,9 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
             try {
               const result = handler(letter)
               if (isThenable(result)) {
-                result.then(undefined, (e: unknown) => observer.log('error', 'listener', 'a dead-letter listener failed', e))
+                result.then(undefined, (e: unknown) =>
+                  observer.log('error', 'listener', 'a dead-letter listener failed', e),
+                )
               }
             } catch (e) {
               observer.log('error', 'listener', 'a dead-letter listener failed', e)

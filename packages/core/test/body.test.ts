@@ -55,8 +55,30 @@ describe('readRawBody', () => {
         throw error
       }),
     ).rejects.toMatchObject({ status: 413 })
-    // Refused as soon as the limit is passed; what follows is drained, not kept.
-    expect(producedAtRefusal).toBeLessThan(10)
+    // The rest is read and thrown away before the refusal (so the client, still uploading, reads
+    // the 413 instead of a reset), never kept.
+    expect(producedAtRefusal).toBe(1000)
+  })
+
+  it('a stream past the limit and 64 MiB more is cut off: refused there, not read to its end', async () => {
+    let produced = 0
+    const source = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 100; i++) {
+          produced++
+          yield Buffer.alloc(1024 * 1024)
+        }
+      })(),
+    )
+    let producedAtRefusal = -1
+    await expect(
+      readRawBody(source, { limit: 1024 * 1024 }).catch((error) => {
+        producedAtRefusal = produced
+        throw error
+      }),
+    ).rejects.toMatchObject({ status: 413 })
+    expect(producedAtRefusal).toBeGreaterThanOrEqual(65)
+    expect(producedAtRefusal).toBeLessThan(70)
   })
 })
 
@@ -104,16 +126,16 @@ describe('a refused web body is read to its end, within a bound (the connection 
     expect(seen.pulled).toBe(24)
   })
 
-  it('far beyond the bound: cut off, not read (a declared 64 MiB, or a stream that never ends)', async () => {
+  it('far beyond the bound: cut off, not read (a declared 128 MiB, or a stream that never ends)', async () => {
     const declared = counted(1024)
-    const headers = { 'content-length': String(1024 * 64 * 1024) }
+    const headers = { 'content-length': String(128 * 1024 * 1024) }
     await expect(readWebBody(declared.stream, headers, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
     expect(declared.seen.cancelled).toBe(true)
     expect(declared.seen.pulled).toBeLessThanOrEqual(1) // a stream may pull one chunk ahead
     const endless = counted(Number.POSITIVE_INFINITY)
     await expect(readWebBody(endless.stream, undefined, 1024 * 1024)).rejects.toMatchObject({ status: 413 })
     expect(endless.seen.cancelled).toBe(true)
-    // The limit plus 8 MiB, and not much more.
-    expect(endless.seen.pulled * 64 * 1024).toBeLessThan(9 * 1024 * 1024 + 4 * 64 * 1024)
+    // The limit plus 64 MiB, and not much more.
+    expect(endless.seen.pulled * 64 * 1024).toBeLessThan(65 * 1024 * 1024 + 4 * 64 * 1024)
   })
 })
