@@ -182,20 +182,19 @@ export function runAdapterContract(options: AdapterContractOptions): void {
       expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
     })
 
-    if (options.rawUploads !== false)
-      it('413 every time for a client that writes its whole upload first: declared or chunked, 3 MiB and 10 MiB', async () => {
-        const answers: string[] = []
-        for (const size of [3 * 1024 * 1024, 10 * 1024 * 1024]) {
-          for (const chunked of [false, true]) {
-            for (let i = 0; i < 4; i++)
-              answers.push(
-                `${size >> 20} MiB ${chunked ? 'chunked' : 'declared'}: ${await uploadThenRead(endpoint, size, chunked)}`,
-              )
-          }
+    it('413 every time for a client that writes its whole upload first: declared or chunked, 3 MiB and 10 MiB', async () => {
+      const answers: string[] = []
+      for (const size of [3 * 1024 * 1024, 10 * 1024 * 1024]) {
+        for (const chunked of [false, true]) {
+          for (let i = 0; i < 4; i++)
+            answers.push(
+              `${size >> 20} MiB ${chunked ? 'chunked' : 'declared'}: ${await uploadThenRead(endpoint, size, chunked)}`,
+            )
         }
-        expect(answers.filter((a) => !a.endsWith(': 413'))).toEqual([])
-        expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
-      })
+      }
+      expect(answers.filter((a) => !a.endsWith(': 413'))).toEqual([])
+      expect((await send(createTestEvent('sale.sold'))).status).toBe(200)
+    })
 
     it('413 then a valid delivery on the same pooled connection: answered, never a reset', async () => {
       // A sender that reuses connections (SuperOffice's does) must not count the next delivery as
