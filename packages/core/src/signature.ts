@@ -35,7 +35,8 @@ function keyFor(secret: string): NodeCrypto.KeyObject | string {
   if (!nodeCrypto) return secret
   let key = keyObjects.get(secret)
   if (!key) {
-    if (keyObjects.size >= 1000) keyObjects.clear()
+    // Full: the oldest key goes, not all of them (1,000 tenants in rotation stay cached).
+    if (keyObjects.size >= 1000) keyObjects.delete(keyObjects.keys().next().value as string)
     key = nodeCrypto.createSecretKey(Buffer.from(secret, 'utf8'))
     keyObjects.set(secret, key)
   }
@@ -148,7 +149,7 @@ const cryptoKeys = new Map<string, Promise<webcrypto.CryptoKey>>()
 function cryptoKeyFor(subtle: webcrypto.SubtleCrypto, secret: string): Promise<webcrypto.CryptoKey> {
   let key = cryptoKeys.get(secret)
   if (!key) {
-    if (cryptoKeys.size >= 1000) cryptoKeys.clear()
+    if (cryptoKeys.size >= 1000) cryptoKeys.delete(cryptoKeys.keys().next().value as string)
     key = subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
     key.catch(() => cryptoKeys.delete(secret))
     cryptoKeys.set(secret, key)

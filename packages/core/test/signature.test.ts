@@ -59,6 +59,23 @@ describe('verifySignature', () => {
     }
   })
 
+  it('a full key cache lets the oldest key go, not every key: 1,000 tenants in rotation stay imported', async () => {
+    const importKey = vi.spyOn(globalThis.crypto.subtle, 'importKey')
+    try {
+      const secrets = Array.from({ length: 1001 }, (_, i) => `tenant secret ${i} ${Math.random()}`)
+      for (const secret of secrets) await verifySignatureWebCrypto(body, signPayload(body, secret), secret)
+      expect(importKey).toHaveBeenCalledTimes(1001)
+      // The newest 999 are still there (clearing the whole cache at 1,000 re-imported every one).
+      for (const secret of secrets.slice(2)) await verifySignatureWebCrypto(body, signPayload(body, secret), secret)
+      expect(importKey).toHaveBeenCalledTimes(1001)
+      // The oldest went: it is imported again.
+      await verifySignatureWebCrypto(body, signPayload(body, secrets[0] as string), secrets[0] as string)
+      expect(importKey).toHaveBeenCalledTimes(1002)
+    } finally {
+      importKey.mockRestore()
+    }
+  })
+
   it('tells which secret matched during a rotation', async () => {
     const signature = signPayload(body, 'old secret')
     expect(await verifySignature(body, signature, [secret, 'old secret'])).toEqual({ valid: true, matched: 1 })
