@@ -51,6 +51,11 @@ export interface SuperOfficeWebhooksModuleExtras {
   /** Route of the webhook, after the app's global prefix. Default `webhooks/superoffice`. */
   path?: string
   /**
+   * Make the module global, so every module can inject `SUPEROFFICE_WEBHOOKS` and
+   * `SUPEROFFICE_INBOX` without importing it. Default false.
+   */
+  isGlobal?: boolean
+  /**
    * Decorators for the webhook route (applied to its handler), so global guards, throttlers,
    * versioning and interceptors leave SuperOffice alone: `[Public(), SkipThrottle(),
    * Version(VERSION_NEUTRAL)]`. The route also carries `SUPEROFFICE_WEBHOOK_ROUTE` metadata for
@@ -75,6 +80,7 @@ export const {
     const statusPath = extras.tenantStatusPath === true ? DEFAULT_TENANT_STATUS_PATH : extras.tenantStatusPath
     return {
       ...definition,
+      ...(extras.isGlobal ? { global: true } : {}),
       controllers: [
         ...(definition.controllers ?? []),
         createWebhookController(extras.path ?? DEFAULT_WEBHOOK_PATH, extras.controllerDecorators),

@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify'
 import type { SuperOfficeEvent, SuperOfficeEventContext, SuperOfficeEventFor } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { OnSuperOfficeEvent, SuperOfficeWebhooksModule } from '../src/index.js'
+import { OnSuperOfficeEvent, SUPEROFFICE_WEBHOOKS, SuperOfficeWebhooksModule } from '../src/index.js'
 
 const secret = 'nest-secret'
 
@@ -206,6 +206,30 @@ describe('@OnSuperOfficeEvent with { changed }', () => {
       expect(ran).toEqual([business.EventId])
     } finally {
       await app.close()
+    }
+  })
+})
+
+describe('isGlobal', () => {
+  it('lets a module that does not import it inject the receiver; without it that module cannot', async () => {
+    @Injectable()
+    class Elsewhere {
+      constructor(@Inject(SUPEROFFICE_WEBHOOKS) readonly webhooks: unknown) {}
+    }
+    @Module({ providers: [Elsewhere], exports: [Elsewhere] })
+    class FeatureModule {}
+    for (const isGlobal of [true, false]) {
+      @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret, isGlobal }), FeatureModule] })
+      class AppModule {}
+      const created = NestFactory.create(AppModule, { logger: false, abortOnError: false })
+      if (isGlobal) {
+        const app = await created
+        apps.push(app)
+        await app.init()
+        expect(typeof (app.get(Elsewhere).webhooks as { on?: unknown }).on).toBe('function')
+      } else {
+        await expect(created).rejects.toThrow(/SUPEROFFICE_WEBHOOKS|can't resolve dependencies/i)
+      }
     }
   })
 })
