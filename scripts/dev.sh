@@ -58,8 +58,10 @@ case "$cmd" in
     log="${TMPDIR:-/tmp}/superoffice-webhooks-demo.log"
     started=$SECONDS
     demo_pkgs=(--filter koa-example... --filter @superoffice-webhooks/cli...)
+    # Installed: what the demo runs and builds with, not the test kit its packages develop with.
+    demo_install=(--filter-prod koa-example... --filter-prod @superoffice-webhooks/cli...)
     echo "Installing the demo's dependencies with pnpm $PNPM_VERSION on Node $(node --version)…"
-    if ! pnpm install --frozen-lockfile --prefer-offline --reporter=append-only --filter superoffice-webhooks-monorepo "${demo_pkgs[@]}" </dev/null >"$log" 2>&1; then
+    if ! pnpm install --frozen-lockfile --prefer-offline --reporter=append-only --filter superoffice-webhooks-monorepo "${demo_install[@]}" </dev/null >"$log" 2>&1; then
       cat "$log" >&2; exit 1
     fi
     echo "Building the Koa example, the CLI and the packages they use…"
