@@ -1,6 +1,15 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import {
+  hasPostgres,
+  hasRedis,
+  startPostgresServer,
+  startRedisServer,
+  type TestPostgresServer,
+  type TestRedisServer,
+} from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks, readRawBody, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { afterAll, beforeAll, describe } from 'vitest'
 
 export const secret = 'inbox-secret'
 
@@ -82,5 +91,51 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs: 
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await sleep(100)
+  }
+}
+
+/** The BullMQ major this pass runs on (vitest.bullmq6.config.ts sets 6). */
+export const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
+
+/**
+ * A describe block per engine this pass runs on (Redis always, PostgreSQL in the BullMQ 6 pass),
+ * each with a server of its own started before its tests and stopped after them. `store.url` is
+ * its connection; `store.redis` the redis-server (to kill or restart), on Redis.
+ */
+export function describeEachEngine(
+  title: string,
+  body: (store: {
+    name: 'Redis' | 'PostgreSQL'
+    readonly url: string
+    readonly redis: TestRedisServer | undefined
+  }) => void,
+  redisArgs: readonly string[] = [],
+): void {
+  const engines = [
+    { name: 'Redis' as const, available: hasRedis },
+    ...(major === '6' ? [{ name: 'PostgreSQL' as const, available: hasPostgres }] : []),
+  ]
+  for (const engine of engines) {
+    describe.runIf(engine.available)(`${title} on ${engine.name}`, () => {
+      let redis: TestRedisServer | undefined
+      let pg: TestPostgresServer | undefined
+      beforeAll(async () => {
+        if (engine.name === 'Redis') redis = await startRedisServer(redisArgs)
+        else pg = await startPostgresServer()
+      })
+      afterAll(async () => {
+        await redis?.stop()
+        await pg?.stop()
+      })
+      body({
+        name: engine.name,
+        get url() {
+          return (redis?.url ?? pg?.url) as string
+        },
+        get redis() {
+          return redis
+        },
+      })
+    })
   }
 }

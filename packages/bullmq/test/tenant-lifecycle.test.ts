@@ -5,52 +5,21 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  hasPostgres,
-  hasRedis,
-  startPostgresServer,
-  startRedisServer,
-  type TestPostgresServer,
-  type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'
-import { secret, sleep, until } from './helpers.js'
+import { describeEachEngine, secret, sleep, until } from './helpers.js'
 
-const major = process.env.SUPEROFFICE_BULLMQ_MAJOR ?? '5'
-const engines = [
-  { name: 'Redis', available: hasRedis },
-  ...(major === '6' ? [{ name: 'PostgreSQL', available: hasPostgres }] : []),
-]
-
-let redis: TestRedisServer | undefined
-let pg: TestPostgresServer | undefined
 const aofDir = mkdtempSync(join(tmpdir(), 'inbox-lifecycle-'))
-afterAll(async () => {
-  await redis?.stop()
-  await pg?.stop()
-  rmSync(aofDir, { recursive: true, force: true })
-})
+afterAll(() => rmSync(aofDir, { recursive: true, force: true }))
 
 let queues = 0
-for (const engine of engines) {
-  describe.runIf(engine.available)(`tenant lifecycle on ${engine.name}`, () => {
-    let connection = ''
-    beforeAll(async () => {
-      if (engine.name === 'Redis') {
-        // With AOF written at once, so a restart of Redis keeps everything it stored.
-        redis ??= await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', aofDir])
-        connection = redis.url
-      } else {
-        pg ??= await startPostgresServer()
-        connection = pg.url
-      }
-    })
-
+describeEachEngine(
+  'tenant lifecycle',
+  (store) => {
     const open = (queueName: string) => {
-      const inbox = createBullMQInbox({ connection, queueName, logger: false, attempts: 1 })
+      const inbox = createBullMQInbox({ connection: store.url, queueName, logger: false, attempts: 1 })
       const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
       const handled: string[] = []
       webhooks.on('sale.sold', (event) => {
@@ -68,7 +37,7 @@ for (const engine of engines) {
     }
 
     it('pause keeps a tenant’s events without running them, across restarts; the others run; resume runs them', async () => {
-      const queueName = `life-${engine.name}-${++queues}`
+      const queueName = `life-${store.name}-${++queues}`
       let app = open(queueName)
       try {
         await app.inbox.pauseTenant('CustSuspended')
@@ -82,9 +51,9 @@ for (const engine of engines) {
         await app.webhooks.close()
 
         // The app restarts (and, on Redis, Redis restarts from its AOF): still paused, still stored.
-        if (engine.name === 'Redis') {
-          await redis?.kill()
-          await redis?.restart()
+        if (store.name === 'Redis') {
+          await store.redis?.kill()
+          await store.redis?.restart()
         }
         app = open(queueName)
         await app.webhooks.start({ concurrency: 2 })
@@ -103,7 +72,7 @@ for (const engine of engines) {
     })
 
     it('purge removes a tenant’s waiting, parked, failed and handled jobs, says how many, and leaves the others', async () => {
-      const app = open(`purge-${engine.name}-${++queues}`)
+      const app = open(`purge-${store.name}-${++queues}`)
       try {
         await app.webhooks.start({ concurrency: 2 })
         const handledOne = await app.deliver('CustGone', 1)
@@ -129,5 +98,6 @@ for (const engine of engines) {
         await app.webhooks.close()
       }
     })
-  })
-}
+  },
+  ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', aofDir],
+)
