@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import {
+  inboxJobId,
   isNewerTimestamp,
   type SuperOfficeInbox,
   type SuperOfficeInboxJob,
@@ -429,7 +430,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   // Fair share: a job's priority is its place in its tenant's backlog (jobs stored and not yet
   // finished), so the queue takes every tenant's first job before any tenant's second.
   const fair = fairnessOf(options.fairness)
-  const backlogKey = (tenant: string | undefined) => `fair-backlog/${encodeURIComponent(tenant ?? '')}`
+  const backlogKey = (tenant: string | undefined) => `fair-backlog/${tenantKey(tenant)}`
   const backlogTtl = Math.max(keptMs, 7 * DAY * 1000)
   const placeOf = async (job: SuperOfficeInboxJob): Promise<{ priority?: number }> => {
     if (!fair) return {}
@@ -440,15 +441,20 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   const leaveBacklog = (job: SuperOfficeInboxJob | undefined) =>
     fair && job ? engine.addToCounter(backlogKey(job.tenant), -1, backlogTtl).catch(() => 0) : undefined
   // Tenant lifecycle: a paused tenant is a value in the store; workers read it (cached a second).
-  const pausedKey = (tenant: string | undefined) => `paused/${encodeURIComponent(tenant ?? '')}`
-  const pausedCache = new Map<string, { paused: boolean; at: number }>()
+  const pausedKey = (tenant: string | undefined) => `paused/${tenantKey(tenant)}`
+  // Only "not paused" is cached (a second): a tenant paused elsewhere stops within a second, and
+  // one resumed elsewhere is never parked again from a stale answer.
+  const runningCache = new Map<string, number>()
   const isPaused = async (tenant: string | undefined): Promise<boolean> => {
     const key = tenant ?? ''
-    const cached = pausedCache.get(key)
-    if (cached && Date.now() - cached.at < 1000) return cached.paused
+    const at = runningCache.get(key)
+    if (at !== undefined && Date.now() - at < 1000) return false
     const paused = (await engine.getValue(pausedKey(tenant))) !== undefined
-    if (pausedCache.size > 10_000) pausedCache.clear()
-    pausedCache.set(key, { paused, at: Date.now() })
+    if (paused) runningCache.delete(key)
+    else {
+      if (runningCache.size > 10_000) runningCache.clear()
+      runningCache.set(key, Date.now())
+    }
     return paused
   }
   /** Every job of a tenant in the given states, page by page. */
@@ -855,11 +861,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         bound,
         `${engine.name} did not store the pause`,
       )
-      pausedCache.delete(tenant)
+      runningCache.delete(tenant)
     },
     async isTenantPaused(tenant) {
       await ready()
-      pausedCache.delete(tenant)
+      runningCache.delete(tenant)
       return isPaused(tenant)
     },
     async resumeTenant(tenant) {
@@ -869,7 +875,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         Math.max(timeoutMs, 5000),
         `${engine.name} did not store the resume`,
       )
-      pausedCache.delete(tenant)
+      runningCache.delete(tenant)
       let resumed = 0
       for (const job of await jobsOfTenant(q, tenant, ['delayed'])) {
         if (!job.data?.parked) continue
@@ -930,4 +936,12 @@ function fairnessOf(option: BullMQInboxOptions['fairness']): boolean {
   throw new TypeError(
     `createBullMQInbox: fairness must be 'tenant' or { by: 'tenant' }, not ${JSON.stringify(option)}.`,
   )
+}
+
+/**
+ * A tenant as part of a store key: encoded as core encodes a job id's parts (URI-encoded, a lone
+ * surrogate as `%uD800`), so any ContextIdentifier makes a distinct key and none throws.
+ */
+function tenantKey(tenant: string | undefined): string {
+  return inboxJobId(tenant, '').slice('so/'.length, -1)
 }

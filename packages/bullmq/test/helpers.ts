@@ -85,8 +85,12 @@ export function writingTo(downstream: Downstream, options: Parameters<typeof cre
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Polls until `check` holds, or fails after `timeoutMs`. */
+/**
+ * Polls until `check` holds, or fails after `timeoutMs` (never less than a minute: a busy machine
+ * is slow, not wrong; a test that waits for something that never comes still ends).
+ */
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  timeoutMs = Math.max(timeoutMs, 60_000)
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
