@@ -41,7 +41,7 @@ export async function startRedis(): Promise<{ url: string; stop(): void }> {
 }
 
 /** A throw-away PostgreSQL (Debian's server; as root it runs as the postgres user). */
-async function startPostgres(): Promise<{ url: string; stop(): void } | undefined> {
+export async function startPostgres(): Promise<{ url: string; stop(): void } | undefined> {
   const version = readdirSync('/usr/lib/postgresql', { withFileTypes: true }).find((d) => /^\d+$/.test(d.name))?.name
   if (!version) return undefined
   const bin = `/usr/lib/postgresql/${version}/bin`

@@ -20,6 +20,7 @@ export default mergeConfig(
       'test/row-lock.test.ts',
       'test/fairness.test.ts',
       'test/tenant-lifecycle.test.ts',
+      'test/tenant-cap.test.ts',
     ],
     reportFile: 'test-results-bullmq6.json',
     typecheck: false,

@@ -349,6 +349,7 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
                 status,
                 label,
                 `throttled ${throttled + 1} times in a row (maxThrottledRetries ${limits.maxThrottledRetries}): ${redactor.redact(messageOf(answer.text))}`,
+                pacedRetryAfterMs(limits, answer),
               )
             }
             const wait = retryWait(limits, answer, throttled, label)
@@ -359,6 +360,7 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
                 status,
                 label,
                 `throttled for more than ${Math.round(limits.maxRetryAfterMs / 1000)} s in total (maxRetryAfterMs): ${redactor.redact(messageOf(answer.text))}`,
+                wait,
               )
             }
             await sleep(wait, signal)
@@ -377,7 +379,7 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
   }
 
   const redacted = (error: SuperOfficeApiError) =>
-    new SuperOfficeApiError(error.status, error.request, redactor.redact(error.superOfficeMessage))
+    new SuperOfficeApiError(error.status, error.request, redactor.redact(error.superOfficeMessage), error.retryAfterMs)
 
   return {
     environment: { name: environment.name, authority: environment.authority },

@@ -18,6 +18,12 @@ export class SuperOfficeApiError extends Error {
     readonly request: string,
     /** SuperOffice's own message (its `Error`, `Message` or text body), or what went wrong. */
     readonly superOfficeMessage: string,
+    /**
+     * Set when the call failed because SuperOffice throttled the tenant (429) for longer than the
+     * client waits: how long SuperOffice asked to wait, in ms. The inbox reads it to hold that
+     * tenant's jobs for that time without using an attempt.
+     */
+    readonly retryAfterMs?: number,
   ) {
     super(`${request} failed${status ? ` with ${status}` : ''}: ${superOfficeMessage}`)
   }
@@ -171,6 +177,7 @@ export function retryWait(limits: Limits, answer: Exchange | undefined, attempt:
       answer.status,
       label,
       `throttled: SuperOffice asks to retry after ${Math.round(after / 1000)} s, more than the ${Math.round(limits.maxRetryAfterMs / 1000)} s this client waits (maxRetryAfterMs)`,
+      answer.status === 429 ? after : undefined,
     )
   }
   const floor = Math.max(MIN_RETRY_WAIT_MS, limits.retryDelayMs)

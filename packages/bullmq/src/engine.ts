@@ -56,6 +56,12 @@ export interface Engine {
    * change) and returns the new value.
    */
   addToCounter(key: string, delta: number, ttlMs: number): Promise<number>
+  /** Appends a value to a list of the inbox's own (kept `ttlMs` after its last push). */
+  pushToList(key: string, value: string, ttlMs: number): Promise<void>
+  /** Takes the first value of a list, or `undefined` when it is empty. */
+  popFromList(key: string): Promise<string | undefined>
+  /** Deletes a list. */
+  clearList(key: string): Promise<void>
   /** Frees a row's lock, only while it is still this token's. */
   unlockRow(key: string, token: string): Promise<void>
   close(): Promise<void>

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto'
 import {
-  inboxJobId,
   isNewerTimestamp,
   type SuperOfficeInbox,
   type SuperOfficeInboxJob,
@@ -15,6 +14,7 @@ import { type Engine, sleep, withTimeout } from './engine.js'
 import { describeJob, failedJob } from './failed-jobs.js'
 import { isPostgresConnection, type PgPoolLike, postgresEngine } from './postgres-engine.js'
 import { redisEngine } from './redis-engine.js'
+import { createTenantGate, tenantKey } from './tenants.js'
 
 export type { BullMQCoalesceOptions } from './coalesce.js'
 export type { PgPoolLike } from './postgres-engine.js'
@@ -117,8 +117,13 @@ export interface BullMQInboxOptions {
    * every worker process of the queue (each job's place is decided when it is stored), on Redis,
    * Redis Cluster and PostgreSQL. Built on BullMQ's priorities: a job's priority is its place in
    * its tenant's backlog, so every tenant's first waiting job comes before any tenant's second.
+   *
+   * `{ by: 'tenant', concurrency: 2 }` also caps each tenant: at most that many of its jobs run at
+   * once across every worker, and the workers' other slots serve other tenants. A job of a tenant
+   * at its cap waits (no attempt used) until one of the tenant's jobs finishes. The slots are locks
+   * that expire, so a killed worker's slot is free again after `lockDuration`.
    */
-  fairness?: 'tenant' | { by: 'tenant' }
+  fairness?: 'tenant' | { by: 'tenant'; concurrency?: number }
 }
 
 /**
@@ -189,6 +194,43 @@ export interface BullMQInboxStats {
   delayed: number
   completed: number
   failed: number
+}
+
+/**
+ * One tenant's jobs, from `inbox.stats({ byTenant: true })`.
+ *
+ * @example
+ * ```ts
+ * const { tenants } = await inbox.stats({ byTenant: true })
+ * for (const [tenant, t] of Object.entries(tenants)) if (t.oldestWaitingMs > 60_000) alert(tenant)
+ * ```
+ */
+export interface BullMQTenantStats {
+  /** Stored, ready to run. */
+  waiting: number
+  /** Running now. */
+  active: number
+  /** Waiting for a retry's backoff, a slot of the tenant's cap, a throttle or a busy row. */
+  delayed: number
+  /** Held because the tenant is paused. */
+  parked: number
+  /** In the dead letters. */
+  failed: number
+  /** How long the tenant's oldest job not yet run (waiting, delayed or parked) has been stored, in ms; 0 when none. */
+  oldestWaitingMs: number
+}
+
+/**
+ * `inbox.stats({ byTenant: true })`: the counts, and each tenant's (`''` for events without a
+ * ContextIdentifier).
+ *
+ * @example
+ * ```ts
+ * const { waiting, tenants } = await inbox.stats({ byTenant: true })
+ * ```
+ */
+export interface BullMQInboxStatsByTenant extends BullMQInboxStats {
+  tenants: Record<string, BullMQTenantStats>
 }
 
 /**
@@ -299,6 +341,14 @@ export interface BullMQInbox extends SuperOfficeInbox {
   ): BullMQInboxWorker
   /** Job counts by state. */
   stats(): Promise<BullMQInboxStats>
+  /**
+   * Job counts by state, and by tenant: each tenant's waiting, running, delayed, parked and failed
+   * jobs and the age of its oldest job not yet run. This reads every stored job that is not
+   * handled (page by page), so it costs more than `stats()` on a large backlog: for a dashboard or
+   * a metrics scrape, not for every request.
+   */
+  stats(options: { byTenant: true }): Promise<BullMQInboxStatsByTenant>
+  stats(options?: { byTenant?: boolean }): Promise<BullMQInboxStats | BullMQInboxStatsByTenant>
   /** Jobs in the failed set (dead letters), newest first. */
   failed(options?: { limit?: number }): Promise<BullMQFailedJob[]>
   /**
@@ -347,6 +397,12 @@ const ROW_LOCK_TTL_MS = 30_000
 /** The least time a row stays held for a handler that outlived its attempt. */
 const ABANDONED_HOLD_MS = 60_000
 const CLOSE_TIMEOUT_MS = 10_000
+/** How long a tenant's list of jobs waiting for a slot is kept after its last entry. */
+const WAITING_LIST_TTL_MS = 24 * 60 * 60_000
+/** The longest a SuperOffice throttle holds a tenant's jobs, whatever its Retry-After says. */
+const MAX_THROTTLE_MS = 60 * 60_000
+/** How many times one job is held for a throttle before a throttled attempt counts as failed. */
+const MAX_THROTTLED_HOLDS = 20
 /** How long a refusal of the Redis stands before the settings are read again (they may be fixed live). */
 const RECHECK_REFUSED_MS = 10_000
 const CONFIG_CHECK_MS = 30_000
@@ -440,22 +496,22 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
   /** A job left the tenant's backlog (done, or failed for good). */
   const leaveBacklog = (job: SuperOfficeInboxJob | undefined) =>
     fair && job ? engine.addToCounter(backlogKey(job.tenant), -1, backlogTtl).catch(() => 0) : undefined
-  // Tenant lifecycle: a paused tenant is a value in the store; workers read it (cached a second).
-  const pausedKey = (tenant: string | undefined) => `paused/${tenantKey(tenant)}`
-  // Only "not paused" is cached (a second): a tenant paused elsewhere stops within a second, and
-  // one resumed elsewhere is never parked again from a stale answer.
-  const runningCache = new Map<string, number>()
-  const isPaused = async (tenant: string | undefined): Promise<boolean> => {
-    const key = tenant ?? ''
-    const at = runningCache.get(key)
-    if (at !== undefined && Date.now() - at < 1000) return false
-    const paused = (await engine.getValue(pausedKey(tenant))) !== undefined
-    if (paused) runningCache.delete(key)
-    else {
-      if (runningCache.size > 10_000) runningCache.clear()
-      runningCache.set(key, Date.now())
+  // Tenant lifecycle, throttles and caps: values and locks in the store, read by every worker.
+  const gate = createTenantGate(engine, { concurrency: fair?.concurrency })
+  /** Promotes the first job waiting for one of the tenant's slots (stale entries are skipped). */
+  const wakeNext = async (tenant: string | undefined) => {
+    const q = engine.queue
+    if (!q || fair?.concurrency === undefined) return
+    for (let tries = 0; tries < 50; tries++) {
+      const id = await gate.next(tenant)
+      if (id === undefined) return
+      const waiting = (await q.getJob(id)) as Job<SuperOfficeInboxJob> | undefined
+      if (!waiting?.data?.waitingForSlot) continue
+      try {
+        await waiting.promote()
+        return
+      } catch {} // no longer delayed (taken by its fallback, or purged): the next one
     }
-    return paused
   }
   /** Every job of a tenant in the given states, page by page. */
   const jobsOfTenant = async (
@@ -625,18 +681,55 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
           attempt: job.attemptsMade + 1,
           attempts: job.opts.attempts ?? 1,
           signal: abort.signal,
+          // A throttled failure is held (below), not the job's last, while holds remain.
+          holdsThrottled: (job.data?.throttled ?? 0) < MAX_THROTTLED_HOLDS,
         }
-        // A paused tenant's job is parked (delayed far ahead, marked) until resumeTenant promotes it.
-        if (job.data && (await isPaused(job.data.tenant))) {
-          await job.updateData({ ...job.data, parked: true })
-          await job.moveToDelayed(Date.now() + PARKED_MS, token)
+        const tenant = job.data?.tenant
+        if (job.data) {
+          const hold = await gate.hold(tenant)
+          // A paused tenant's job is parked (delayed far ahead, marked) until resumeTenant promotes it.
+          if (hold.paused) {
+            await job.updateData({ ...job.data, parked: true })
+            await job.moveToDelayed(Date.now() + PARKED_MS, token)
+            throw new DelayedError()
+          }
+          // SuperOffice throttles the tenant: its jobs wait until then, no attempt used.
+          if (hold.throttledUntil !== undefined) {
+            await job.moveToDelayed(hold.throttledUntil + Math.floor(Math.random() * 1000), token)
+            throw new DelayedError()
+          }
+        }
+        // A cap per tenant: one of its slots, or the job waits on the tenant's list for the next free one.
+        const capped = fair?.concurrency !== undefined && job.data !== undefined
+        const slot = capped ? await gate.takeSlot(tenant, randomUUID(), rowTtl) : undefined
+        if (capped && job.data && !slot) {
+          if (!job.data.waitingForSlot) await job.updateData({ ...job.data, waitingForSlot: true })
+          await job.moveToDelayed(Date.now() + slotFallbackMs(job, rowTtl), token)
+          await gate.wait(tenant, String(job.id), WAITING_LIST_TTL_MS)
+          // A slot freed meanwhile, its holder finding the list still empty: look once more.
+          const freed = await gate.takeSlot(tenant, randomUUID(), rowTtl)
+          if (freed) {
+            await freed.release()
+            await wakeNext(tenant)
+          }
           throw new DelayedError()
+        }
+        if (job.data?.waitingForSlot) {
+          const { waitingForSlot: _, ...data } = job.data
+          await job.updateData(data)
+          job.data = data
+        }
+        const freeSlot = async () => {
+          if (!slot) return
+          await slot.release()
+          await wakeNext(tenant).catch(() => {})
         }
         // Ordered work: the row's lock first (its wait is not the handlers' time); a busy row sends
         // the job back to wait a moment.
         const row = options.orderBy === 'entity' && job.data ? rowOf(job.data) : undefined
         const rowToken = randomUUID()
         if (row !== undefined && !(await lockRow(row, rowToken))) {
+          await freeSlot()
           await job.moveToDelayed(Date.now() + 50 + Math.floor(Math.random() * 200), token)
           throw new DelayedError()
         }
@@ -659,7 +752,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
             reject(error)
           }, handlerTimeoutMs)
         })
-        const release = row === undefined ? undefined : holdRow(row, rowToken)
+        const heldRow = row === undefined ? undefined : holdRow(row, rowToken)
+        const release = async () => {
+          await heldRow?.()
+          await freeSlot()
+        }
         const key = token ?? String(job.id)
         running.set(key, entry)
         const handlers = Promise.resolve().then(() => run(job.data, attempt))
@@ -673,17 +770,33 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
           if (coalescer && job.data) await markHandled(job.data).catch(() => {})
           await leaveBacklog(job.data)
         } catch (error) {
+          // SuperOffice throttled the tenant past what the API client waits: the tenant's jobs wait
+          // the time it asked for, this one included, without using an attempt (a bounded number
+          // of times, so a tenant throttled for ever still reaches its dead letters).
+          const after = throttledForMs(error)
+          if (after !== undefined && job.data && (job.data.throttled ?? 0) < MAX_THROTTLED_HOLDS) {
+            const until = Date.now() + Math.min(after, MAX_THROTTLE_MS)
+            await gate.throttle(tenant, until).catch(() => {})
+            logger?.warn(
+              `superoffice-webhooks: SuperOffice throttles tenant ${tenant ?? '(none)'}: its jobs wait ${Math.round((until - Date.now()) / 1000)} s, no attempt used (${describeJob(job)})`,
+            )
+            await job.updateData({ ...job.data, throttled: (job.data.throttled ?? 0) + 1 })
+            await job.moveToDelayed(until + Math.floor(Math.random() * 1000), token)
+            throw new DelayedError()
+          }
           // The last attempt failed: the job leaves its tenant's backlog for the dead letters.
           if (attempt.attempt >= attempt.attempts && !(error instanceof WaitingError)) await leaveBacklog(job.data)
           throw error
         } finally {
           clearTimeout(timer)
           running.delete(key)
-          if (release && settled) await release()
-          else if (release) {
-            // The attempt was given up while its handler still runs: the row stays locked until
-            // that handler settles (its context.signal has fired), so the retry never runs beside
-            // it; at most handlerTimeoutMs (and never less than a minute) more.
+          if (row === undefined && !slot) {
+            // nothing was held
+          } else if (settled) await release()
+          else {
+            // The attempt was given up while its handler still runs: the row (and the tenant's
+            // slot) stays held until that handler settles (its context.signal has fired), so the
+            // retry never runs beside it; at most handlerTimeoutMs (and never less than a minute) more.
             const bound = setTimeout(() => void release(), Math.max(handlerTimeoutMs, ABANDONED_HOLD_MS))
             handlers.then(
               () => {
@@ -764,16 +877,11 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       workers.add(handle)
       return handle
     },
-    async stats() {
-      const counts = await (await queue()).getJobCounts(
-        'waiting',
-        'prioritized',
-        'active',
-        'delayed',
-        'completed',
-        'failed',
-      )
-      return {
+    // One body for both overloads: without byTenant the answer has no `tenants`.
+    async stats(options?: { byTenant?: boolean }): Promise<BullMQInboxStatsByTenant> {
+      const q = await queue()
+      const counts = await q.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed')
+      const totals: BullMQInboxStats = {
         // Jobs placed by priority (fairness) wait too.
         waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
         active: counts.active ?? 0,
@@ -781,6 +889,34 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
         completed: counts.completed ?? 0,
         failed: counts.failed ?? 0,
       }
+      if (!options?.byTenant) return totals as BullMQInboxStatsByTenant
+      const tenants: Record<string, BullMQTenantStats> = {}
+      const now = Date.now()
+      for (const [state, bullStates] of [
+        ['waiting', ['waiting', 'prioritized']],
+        ['active', ['active']],
+        ['delayed', ['delayed']],
+        ['failed', ['failed']],
+      ] as const) {
+        for (const bullState of bullStates) {
+          for (let start = 0; ; start += 500) {
+            const page = (await q.getJobs([bullState], start, start + 499)) as (Job<SuperOfficeInboxJob> | undefined)[]
+            for (const job of page) {
+              if (!job) continue
+              const tenant = job.data?.tenant ?? ''
+              tenants[tenant] ??= { waiting: 0, active: 0, delayed: 0, parked: 0, failed: 0, oldestWaitingMs: 0 }
+              const t = tenants[tenant]
+              if (state === 'delayed' && job.data?.parked) t.parked++
+              else t[state]++
+              if (state === 'waiting' || state === 'delayed') {
+                t.oldestWaitingMs = Math.max(t.oldestWaitingMs, now - job.timestamp)
+              }
+            }
+            if (page.length < 500) break
+          }
+        }
+      }
+      return { ...totals, tenants }
     },
     async failed({ limit = 100 } = {}) {
       const jobs = (await (await queue()).getFailed(0, limit - 1)) as (Job<SuperOfficeInboxJob> | undefined)[]
@@ -856,26 +992,18 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       // Bounded like a delivery's store: a store that does not answer fails the call, not hangs it.
       const bound = Math.max(timeoutMs, 5000)
       await withTimeout(ready(), bound, `${engine.name} did not answer`)
-      await withTimeout(
-        engine.setValue(pausedKey(tenant), new Date().toISOString(), PARKED_MS),
-        bound,
-        `${engine.name} did not store the pause`,
-      )
-      runningCache.delete(tenant)
+      await withTimeout(gate.pause(tenant, PARKED_MS), bound, `${engine.name} did not store the pause`)
+      gate.forget(tenant)
     },
     async isTenantPaused(tenant) {
       await ready()
-      runningCache.delete(tenant)
-      return isPaused(tenant)
+      gate.forget(tenant)
+      return (await gate.hold(tenant)).paused
     },
     async resumeTenant(tenant) {
       const q = await queue()
-      await withTimeout(
-        engine.setValue(pausedKey(tenant), undefined, 0),
-        Math.max(timeoutMs, 5000),
-        `${engine.name} did not store the resume`,
-      )
-      runningCache.delete(tenant)
+      await withTimeout(gate.unpause(tenant), Math.max(timeoutMs, 5000), `${engine.name} did not store the resume`)
+      gate.forget(tenant)
       let resumed = 0
       for (const job of await jobsOfTenant(q, tenant, ['delayed'])) {
         if (!job.data?.parked) continue
@@ -905,6 +1033,7 @@ export function createBullMQInbox(options: BullMQInboxOptions): BullMQInbox {
       }
       // Its backlog is gone: its next job is first in its turn again.
       if (fair) await engine.setValue(backlogKey(tenant), undefined, 0)
+      if (fair?.concurrency !== undefined) await gate.clear(tenant)
       return result
     },
     async close() {
@@ -930,18 +1059,35 @@ function keepMsOf(keep: KeepJobs | boolean | number | undefined): number {
   return 24 * 60 * 60_000
 }
 
-function fairnessOf(option: BullMQInboxOptions['fairness']): boolean {
-  if (option === undefined) return false
-  if (option === 'tenant' || (typeof option === 'object' && option !== null && option.by === 'tenant')) return true
+function fairnessOf(option: BullMQInboxOptions['fairness']): { concurrency: number | undefined } | undefined {
+  if (option === undefined) return undefined
+  if (option === 'tenant') return { concurrency: undefined }
+  if (typeof option === 'object' && option !== null && option.by === 'tenant') {
+    const { concurrency } = option
+    if (concurrency === undefined) return { concurrency: undefined }
+    if (Number.isInteger(concurrency) && concurrency > 0) return { concurrency }
+    throw new RangeError(
+      `createBullMQInbox: fairness.concurrency must be a whole number of at least 1, not ${JSON.stringify(concurrency)}.`,
+    )
+  }
   throw new TypeError(
-    `createBullMQInbox: fairness must be 'tenant' or { by: 'tenant' }, not ${JSON.stringify(option)}.`,
+    `createBullMQInbox: fairness must be 'tenant' or { by: 'tenant', concurrency? }, not ${JSON.stringify(option)}.`,
   )
 }
 
 /**
- * A tenant as part of a store key: encoded as core encodes a job id's parts (URI-encoded, a lone
- * surrogate as `%uD800`), so any ContextIdentifier makes a distinct key and none throws.
+ * How long a job waiting for its tenant's slot stays delayed if nobody wakes it (a killed worker's
+ * slot, which expires after `slotTtlMs`, frees no waiter): twice the slot's time to live, more the
+ * deeper the job sits in its tenant's backlog, so a long backlog does not come back all at once.
  */
-function tenantKey(tenant: string | undefined): string {
-  return inboxJobId(tenant, '').slice('so/'.length, -1)
+function slotFallbackMs(job: Job<SuperOfficeInboxJob>, slotTtlMs: number): number {
+  const place = job.opts.priority ?? 1
+  const base = 2 * slotTtlMs
+  return Math.min(base * (1 + Math.floor(place / 100)), 60 * 60_000) + Math.floor(Math.random() * base)
+}
+
+/** The wait a throttled handler's error asks for (`SuperOfficeJobError.retryAfterMs`), or `undefined`. */
+function throttledForMs(error: unknown): number | undefined {
+  const after = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs
+  return typeof after === 'number' && Number.isFinite(after) && after > 0 ? after : undefined
 }

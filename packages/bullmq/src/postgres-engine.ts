@@ -179,6 +179,30 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
       )) as { rows: { value: string }[] }
       return Number(rows[0]?.value ?? 0)
     },
+    async pushToList(key, value, ttlMs) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      await tables()
+      await pool.query(
+        'INSERT INTO superoffice_list (queue, key, value, expires_at_ms) VALUES ($1, $2, $3, $4::bigint)',
+        [options.queueName, key, value, Date.now() + Math.ceil(ttlMs)],
+      )
+    },
+    async popFromList(key) {
+      if (!pool) throw new Error('The PostgreSQL inbox is not open.')
+      await tables()
+      // The oldest entry, taken by one caller only (others skip the locked row and take the next).
+      const { rows } = (await pool.query(
+        `DELETE FROM superoffice_list WHERE seq = (
+           SELECT seq FROM superoffice_list WHERE queue = $1 AND key = $2 ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED
+         ) RETURNING value, expires_at_ms`,
+        [options.queueName, key],
+      )) as { rows: { value: string; expires_at_ms: string }[] }
+      const row = rows[0]
+      return row && Number(row.expires_at_ms) > Date.now() ? row.value : undefined
+    },
+    async clearList(key) {
+      await pool?.query('DELETE FROM superoffice_list WHERE queue = $1 AND key = $2', [options.queueName, key])
+    },
     async renewRow(key, token, ttlMs) {
       if (!pool) return false
       const { rows } = (await pool.query(
@@ -202,13 +226,15 @@ export function postgresEngine(options: PostgresEngineOptions): Engine {
 }
 
 /**
- * The row locks of ordered work and coalescing's small values, beside BullMQ's tables (created
+ * The row locks of ordered work, coalescing's small values and the tenants' waiting lists, beside BullMQ's tables (created
  * once; concurrent creators agree).
  */
 async function createTables(pool: PgPoolLike): Promise<void> {
   for (const statement of [
     'CREATE TABLE IF NOT EXISTS superoffice_row_lock (queue text NOT NULL, key text NOT NULL, token text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
     'CREATE TABLE IF NOT EXISTS superoffice_value (queue text NOT NULL, key text NOT NULL, value text NOT NULL, expires_at_ms bigint NOT NULL, PRIMARY KEY (queue, key))',
+    'CREATE TABLE IF NOT EXISTS superoffice_list (seq bigserial PRIMARY KEY, queue text NOT NULL, key text NOT NULL, value text NOT NULL, expires_at_ms bigint NOT NULL)',
+    'CREATE INDEX IF NOT EXISTS superoffice_list_key ON superoffice_list (queue, key, seq)',
   ]) {
     try {
       await pool.query(statement)

@@ -41,6 +41,7 @@ export function redisEngine(options: RedisEngineOptions): Engine {
   const checkTimeoutMs = Math.max(options.timeoutMs, 5000)
   let warned = false
   const rowKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-row:${key}`
+  const listKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-list:${key}`
   const valueKey = (key: string) => `${options.prefix ?? 'bull'}:${options.queueName}:so-value:${key}`
 
   const check = async () => {
@@ -116,6 +117,15 @@ export function redisEngine(options: RedisEngineOptions): Engine {
     async addToCounter(key, delta, ttlMs) {
       return Number(await producer.eval(ADD_TO_COUNTER, 1, valueKey(key), delta, Math.ceil(ttlMs)))
     },
+    async pushToList(key, value, ttlMs) {
+      await producer.eval(PUSH, 1, listKey(key), value, Math.ceil(ttlMs))
+    },
+    async popFromList(key) {
+      return (await producer.lpop(listKey(key))) ?? undefined
+    },
+    async clearList(key) {
+      await producer.del(listKey(key))
+    },
     async renewRow(key, token, ttlMs) {
       return (await producer.eval(RENEW, 1, rowKey(key), token, Math.ceil(ttlMs))) === 1
     },
@@ -132,6 +142,9 @@ export function redisEngine(options: RedisEngineOptions): Engine {
 /** Adds to a counter, never below 0, and keeps it for a while after its last change. */
 const ADD_TO_COUNTER =
   "local n = (tonumber(redis.call('GET', KEYS[1])) or 0) + tonumber(ARGV[1]) if n < 0 then n = 0 end redis.call('SET', KEYS[1], n, 'PX', ARGV[2]) return n"
+
+/** Appends to a list and keeps it for a while after its last push. */
+const PUSH = "redis.call('RPUSH', KEYS[1], ARGV[1]) return redis.call('PEXPIRE', KEYS[1], ARGV[2])"
 
 /** Extends a row lock only while it holds the caller's token. */
 const RENEW =

@@ -1,5 +1,6 @@
 // Issue 21: the inbox on Redis Cluster (three masters the test starts), on BullMQ 5 and 6.
 import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +63,57 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
       await receiver.close()
       await webhooks.close()
       await downstream.close()
+      client.disconnect()
+    }
+  })
+
+  it('many tenants on the cluster: fair turns, a cap of 2 per tenant, a paused tenant parked and resumed', async () => {
+    const client = connect()
+    const inbox = createBullMQInbox({
+      connection: client,
+      prefix: '{superoffice}',
+      queueName: `cluster-fair-${major}`,
+      logger: false,
+      fairness: { by: 'tenant', concurrency: 2 },
+    })
+    const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+    const order: string[] = []
+    const running = new Map<string, number>()
+    let mostOfOne = 0
+    webhooks.on('sale.changed', async (event) => {
+      const tenant = event.ContextIdentifier as string
+      running.set(tenant, (running.get(tenant) ?? 0) + 1)
+      mostOfOne = Math.max(mostOfOne, running.get(tenant) ?? 0)
+      await sleep(10)
+      running.set(tenant, (running.get(tenant) ?? 1) - 1)
+      order.push(`${tenant}#${event.PrimaryKey}`)
+    })
+    const deliver = async (tenant: string, key: number) => {
+      const { body, headers } = signedPayload(
+        createTestEvent('sale.changed', { ContextIdentifier: tenant, PrimaryKey: key }),
+        { secret },
+      )
+      expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
+    }
+    try {
+      await inbox.pauseTenant('CustPaused')
+      for (let i = 1; i <= 30; i++) await deliver('CustFlood', i)
+      for (let i = 1; i <= 5; i++) await deliver('CustQuiet', i)
+      for (let i = 1; i <= 3; i++) await deliver('CustPaused', i)
+      const worker = inbox.work(webhooks, { concurrency: 4 })
+      await until(() => order.length === 35, 120_000, 'the running tenants')
+      // Turns: each quiet event ran within its round, not after the flood; the flood never ran
+      // more than two at once although the worker had four slots.
+      for (let k = 1; k <= 5; k++) expect(order.indexOf(`CustQuiet#${k}`) + 1).toBeLessThanOrEqual(2 * k + 4)
+      expect(mostOfOne).toBeLessThanOrEqual(2)
+      expect(order.some((o) => o.startsWith('CustPaused#'))).toBe(false)
+      expect((await inbox.stats({ byTenant: true })).tenants.CustPaused).toMatchObject({ parked: 3 })
+      expect(await inbox.resumeTenant('CustPaused')).toBe(3)
+      await until(() => order.length === 38, 120_000, 'the resumed tenant')
+      await worker.close()
+      expect(new Set(order).size).toBe(38)
+    } finally {
+      await webhooks.close()
       client.disconnect()
     }
   })

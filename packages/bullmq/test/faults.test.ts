@@ -440,6 +440,43 @@ describe.runIf(hasRedis)(`inbox faults (BullMQ ${major})`, () => {
       }
     })
 
+    it('onDeadLetter is told when the last attempt times out, though its handler hangs on', async () => {
+      const inbox = createBullMQInbox({
+        connection: plain.url,
+        queueName: 'dead-letters-timeout',
+        attempts: 2,
+        backoff: { type: 'fixed', delay: 20 },
+        logger: false,
+      })
+      const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+      let started = 0
+      webhooks.on('sale.sold', async function hangs() {
+        started++
+        await new Promise(() => {}) // never settles, not even on its signal
+      })
+      const letters: { attempts: number; reason: string }[] = []
+      webhooks.onDeadLetter(({ attempts, reason }) => {
+        letters.push({ attempts, reason })
+      })
+      const worker = inbox.work(webhooks, { handlerTimeoutMs: 300 })
+      try {
+        const { body, headers } = signedPayload(createTestEvent('sale.sold', { ContextIdentifier: 'Cust7' }), {
+          secret,
+        })
+        expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
+        await until(async () => (await inbox.stats()).failed === 1, 60_000, 'the dead letter')
+        await until(() => letters.length > 0, 60_000, 'the listener')
+        await sleep(200)
+        expect(started).toBe(2)
+        expect(letters).toHaveLength(1)
+        expect(letters[0]?.attempts).toBe(2)
+        expect(letters[0]?.reason).toMatch(/did not settle within 300 ms \(handlerTimeoutMs\)/)
+      } finally {
+        await worker.close()
+        await inbox.close()
+      }
+    })
+
     it('a job whose data was evicted says so, not "The body is not valid JSON."', async () => {
       const inbox = createBullMQInbox({ connection: plain.url, queueName: 'evicted-data', attempts: 1, logger: false })
       const webhooks = createSuperOfficeWebhooks({ secret, logger: false, inbox })

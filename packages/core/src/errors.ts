@@ -162,15 +162,47 @@ export class SuperOfficeJobError extends Error {
   readonly code: 'handler_failed' | 'invalid_json' | 'job_data_missing'
   /** The handlers that failed, by name (empty when none ran). */
   readonly handlers: readonly string[]
+  /**
+   * Set when a failing handler was throttled by SuperOffice for longer than it waits (its error,
+   * or an error in its `cause` chain, carries a numeric `retryAfterMs`, as the API client's
+   * `SuperOfficeApiError` does): the longest wait asked for, in ms. An inbox holds the tenant's
+   * jobs that long instead of using an attempt.
+   */
+  readonly retryAfterMs: number | undefined
 
   constructor(
     code: SuperOfficeJobError['code'],
     message: string,
-    options: { cause?: unknown; handlers?: readonly string[]; stack?: string | undefined } = {},
+    options: {
+      cause?: unknown
+      handlers?: readonly string[]
+      stack?: string | undefined
+      retryAfterMs?: number | undefined
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.handlers = options.handlers ?? []
+    this.retryAfterMs = options.retryAfterMs
     if (options.stack !== undefined) this.stack = options.stack
   }
+}
+
+/**
+ * How long an error says to wait before trying again, in ms: a positive finite `retryAfterMs` on
+ * the error or on one in its `cause` chain (a few levels deep), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * throttledFor(new SuperOfficeApiError(429, 'GET /Sale/1', 'throttled', 90_000)) // 90000
+ * ```
+ */
+export function throttledFor(error: unknown): number | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const after = (current as { retryAfterMs?: unknown }).retryAfterMs
+    if (typeof after === 'number' && Number.isFinite(after) && after > 0) return after
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
 }

@@ -44,6 +44,10 @@ export interface SuperOfficeInboxJob {
   changes?: string[] | undefined
   /** Set by an engine on the job of a paused tenant while it waits for the tenant's resume. */
   parked?: boolean | undefined
+  /** Set by an engine on a job waiting for one of its tenant's slots (a cap per tenant). */
+  waitingForSlot?: boolean | undefined
+  /** Set by an engine: how many times the job was held back because SuperOffice throttled its tenant. */
+  throttled?: number | undefined
   /**
    * Set by an engine that merged a burst of events for one row into this job (coalescing): how
    * many, and the first and last EventId. Handlers see it as `context.coalesced`.
@@ -125,9 +129,17 @@ export interface SuperOfficeJobAttempt {
   attempts: number
   /**
    * Fires when the worker gives this attempt up (its `handlerTimeoutMs` passed, or the worker is
-   * closing): handlers see it as `context.signal`.
+   * closing): handlers see it as `context.signal`. An engine that gives up the attempt for good
+   * (its time ran out) aborts it with an error named `SuperOfficeHandlerTimeout`; on the last
+   * attempt the job is a dead letter then, even while its handler still hangs.
    */
   signal?: AbortSignal | undefined
+  /**
+   * Set by an engine that holds a job whose handler SuperOffice throttled (the error's
+   * `retryAfterMs`) instead of failing it: such a failure is not the job's last, whatever
+   * `attempt` says, so no dead letter is reported for it.
+   */
+  holdsThrottled?: boolean | undefined
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Delivery } from './delivery.js'
 import type { HandlerFailure } from './dispatch.js'
-import { SuperOfficeJobError, SuperOfficeWebhookError } from './errors.js'
+import { SuperOfficeJobError, SuperOfficeWebhookError, throttledFor } from './errors.js'
 import { inboxJob, type SuperOfficeInboxJob, type SuperOfficeJobAttempt } from './inbox.js'
 import { publishInbox } from './observe.js'
 import { parseBody } from './parse.js'
@@ -81,6 +81,10 @@ export function jobFailure(failures: HandlerFailure[]): SuperOfficeJobError {
     cause,
     handlers: failures.map((f) => f.handler),
     stack: first.error instanceof Error ? first.error.stack : undefined,
+    retryAfterMs: failures.reduce<number | undefined>((longest, f) => {
+      const after = throttledFor(f.error)
+      return after === undefined || (longest !== undefined && longest >= after) ? longest : after
+    }, undefined),
   })
 }
 

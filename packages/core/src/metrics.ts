@@ -49,10 +49,25 @@ export interface SuperOfficeMeterOptions {
    * An inbox with job counts (`@superoffice-webhooks/bullmq`'s `stats()`): reported as the gauge
    * `superoffice.inbox.jobs` by state (waiting, active, delayed, failed) when metrics are read.
    */
-  inbox?: { stats(): Promise<Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>> }
+  inbox?: {
+    stats(options?: { byTenant: true }): Promise<
+      Partial<Record<JobState, number>> & {
+        tenants?: Record<string, Partial<Record<JobState | 'parked' | 'oldestWaitingMs', number>>>
+      }
+    >
+  }
   /** Label deliveries with the tenant (`superoffice.tenant`). Default `true`; `false` for many tenants. */
   tenants?: boolean
+  /**
+   * Also report the inbox per tenant (opt-in: one series per tenant and state): the gauge
+   * `superoffice.inbox.jobs` with `superoffice.tenant`, and `superoffice.inbox.lag` (ms), the age of
+   * each tenant's oldest job not yet run. Reads `inbox.stats({ byTenant: true })`, which walks the
+   * stored backlog, so mind the metrics reader's interval on a large one. Default `false`.
+   */
+  inboxByTenant?: boolean
 }
+
+type JobState = 'waiting' | 'active' | 'delayed' | 'failed'
 
 /**
  * Metrics of every receiver and inbox worker in this process, on an OpenTelemetry meter, the same
@@ -65,7 +80,9 @@ export interface SuperOfficeMeterOptions {
  * - `superoffice.inbox.enqueue.duration` (histogram, ms): the hand-off to the inbox, by `superoffice.stored`.
  * - `superoffice.inbox.attempts` (counter): worker attempts by `superoffice.event` and `superoffice.result` (`ok`, `retry`, `dead`).
  * - `superoffice.inbox.dead_letters` (counter): jobs whose last attempt failed.
- * - `superoffice.inbox.jobs` (gauge): the inbox's jobs by `superoffice.state`, with `options.inbox`.
+ * - `superoffice.inbox.jobs` (gauge): the inbox's jobs by `superoffice.state`, with `options.inbox`
+ *   (and by `superoffice.tenant` too, with `inboxByTenant`).
+ * - `superoffice.inbox.lag` (gauge, ms): each tenant's oldest job not yet run, with `inboxByTenant`.
  *
  * Returns a function that stops it.
  *
@@ -133,25 +150,65 @@ export function meterSuperOfficeWebhooks(
   diagnostics.subscribe(INBOX_CHANNEL, onInbox)
 
   let gauge: ReturnType<OpenTelemetryMeterLike['createObservableGauge']> | undefined
+  let lagGauge: ReturnType<OpenTelemetryMeterLike['createObservableGauge']> | undefined
+  const byTenant = options.inboxByTenant === true
+  // One read of the inbox serves both gauges of a collection (they are called one after the other).
+  let reading:
+    | { at: number; stats: Promise<Awaited<ReturnType<NonNullable<SuperOfficeMeterOptions['inbox']>['stats']>>> }
+    | undefined
+  const read = () => {
+    const inbox = options.inbox as NonNullable<SuperOfficeMeterOptions['inbox']>
+    if (!reading || Date.now() - reading.at > 1000) {
+      reading = { at: Date.now(), stats: byTenant ? inbox.stats({ byTenant: true }) : inbox.stats() }
+    }
+    return reading.stats
+  }
   const observeJobs: OpenTelemetryObservableCallback = async (result) => {
     try {
-      const stats = await (options.inbox as NonNullable<SuperOfficeMeterOptions['inbox']>).stats()
+      const stats = await read()
       for (const state of ['waiting', 'active', 'delayed', 'failed'] as const) {
         const value = stats[state]
         if (typeof value === 'number') result.observe(value, { 'superoffice.state': state })
+      }
+      for (const [tenant, counts] of Object.entries(stats.tenants ?? {})) {
+        for (const state of ['waiting', 'active', 'delayed', 'parked', 'failed'] as const) {
+          const value = counts[state]
+          if (typeof value === 'number') {
+            result.observe(value, { 'superoffice.state': state, 'superoffice.tenant': tenant })
+          }
+        }
       }
     } catch {
       // The store is unreachable: no reading this time, rather than a wrong one.
     }
   }
+  const observeLag: OpenTelemetryObservableCallback = async (result) => {
+    try {
+      for (const [tenant, counts] of Object.entries((await read()).tenants ?? {})) {
+        if (typeof counts.oldestWaitingMs === 'number') {
+          result.observe(counts.oldestWaitingMs, { 'superoffice.tenant': tenant })
+        }
+      }
+    } catch {
+      // As above.
+    }
+  }
   if (options.inbox) {
     gauge = meter.createObservableGauge('superoffice.inbox.jobs', { description: 'Inbox jobs by state' })
     gauge.addCallback(observeJobs)
+    if (byTenant) {
+      lagGauge = meter.createObservableGauge('superoffice.inbox.lag', {
+        description: "Age of each tenant's oldest job not yet run",
+        unit: 'ms',
+      })
+      lagGauge.addCallback(observeLag)
+    }
   }
 
   return () => {
     receive.unsubscribe(subscribers)
     diagnostics.unsubscribe(INBOX_CHANNEL, onInbox)
     gauge?.removeCallback(observeJobs)
+    lagGauge?.removeCallback(observeLag)
   }
 }

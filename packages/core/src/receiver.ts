@@ -7,7 +7,7 @@ import { type Accepted, isDelivery } from './delivery.js'
 import { createDispatcher } from './dispatch.js'
 import { createEchoRule } from './echo.js'
 import { createEnqueue } from './enqueue.js'
-import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError } from './errors.js'
+import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError, throttledFor } from './errors.js'
 import type { SuperOfficeInbox, SuperOfficeInboxWorker } from './inbox.js'
 import { runJob } from './job.js'
 import { createObserver } from './observe.js'
@@ -195,34 +195,50 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       const { method, headers, url } = request
       return toResponse(await webhooks.receive({ method, headers, url, body: { web: request }, request }))
     },
-    processJob: (job, attempt = { attempt: 1, attempts: 1 }) =>
-      runJob(job, attempt, validator, deliver, failuresOf).catch((error: unknown) => {
-        // The last attempt failed: the job is a dead letter now; its listeners are told.
-        if (attempt.attempt >= attempt.attempts && deadLetterHandlers.length > 0) {
-          const letter: SuperOfficeDeadLetter = {
-            tenant: job?.tenant,
-            event: typeof job?.event === 'string' ? job.event : 'unknown',
-            eventId: job?.eventId,
-            jobId: attempt.id,
-            attempts: attempt.attempts,
-            reason: error instanceof Error ? error.message : String(error),
-            error,
-          }
-          for (const handler of deadLetterHandlers) {
-            try {
-              const result = handler(letter)
-              if (isThenable(result)) {
-                result.then(undefined, (e: unknown) =>
-                  observer.log('error', 'listener', 'a dead-letter listener failed', e),
-                )
-              }
-            } catch (e) {
-              observer.log('error', 'listener', 'a dead-letter listener failed', e)
+    processJob: (job, attempt = { attempt: 1, attempts: 1 }) => {
+      // Told once per job: on the last attempt's failure, or when the engine gives the last
+      // attempt up for good (its handler timed out and may hang on).
+      let told = false
+      const tellDeadLetter = (error: unknown) => {
+        if (told || attempt.attempt < attempt.attempts || deadLetterHandlers.length === 0) return
+        if (attempt.holdsThrottled && throttledFor(error) !== undefined) return // held, not dead
+        told = true
+        const letter: SuperOfficeDeadLetter = {
+          tenant: job?.tenant,
+          event: typeof job?.event === 'string' ? job.event : 'unknown',
+          eventId: job?.eventId,
+          jobId: attempt.id,
+          attempts: attempt.attempts,
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        }
+        for (const handler of deadLetterHandlers) {
+          try {
+            const result = handler(letter)
+            if (isThenable(result)) {
+              result.then(undefined, (e: unknown) =>
+                observer.log('error', 'listener', 'a dead-letter listener failed', e),
+              )
             }
+          } catch (e) {
+            observer.log('error', 'listener', 'a dead-letter listener failed', e)
           }
         }
-        throw error
-      }),
+      }
+      const onAbort = () => {
+        const reason: unknown = attempt.signal?.reason
+        if (reason instanceof Error && reason.name === 'SuperOfficeHandlerTimeout') tellDeadLetter(reason)
+      }
+      attempt.signal?.addEventListener('abort', onAbort, { once: true })
+      return runJob(job, attempt, validator, deliver, failuresOf).then(
+        () => attempt.signal?.removeEventListener('abort', onAbort),
+        (error: unknown) => {
+          attempt.signal?.removeEventListener('abort', onAbort)
+          tellDeadLetter(error)
+          throw error
+        },
+      )
+    },
     async start(workerOptions) {
       if (worker) return
       if (!inbox?.work) throw new TypeError('start(): this receiver has no inbox with a worker (options.inbox.work).')

@@ -120,6 +120,37 @@ describe('webhooks.start() and webhooks.close()', () => {
     await webhooks.close()
   })
 
+  it("a throttled handler's error tells the inbox how long to wait: the longest retryAfterMs of the failures, through causes", async () => {
+    const { inbox, dead } = arrayInbox(1)
+    const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+    webhooks.on('sale.sold', async function fetchSale() {
+      throw Object.assign(new Error('throttled'), { retryAfterMs: 30_000 })
+    })
+    webhooks.on('sale.sold', async function wrapped() {
+      throw new Error('sync failed', { cause: Object.assign(new Error('throttled'), { retryAfterMs: 90_000 }) })
+    })
+    webhooks.on('sale.sold', async function plain() {
+      throw new Error('down')
+    })
+    await webhooks.start()
+    await webhooks.handle(signed(envelope('sale.sold')))
+    await until(() => dead.length === 1)
+    expect((dead[0]?.error as SuperOfficeJobError | undefined)?.retryAfterMs).toBe(90_000)
+    await webhooks.close()
+    // A plain failure says nothing of waiting; nor do nonsense values.
+    const other = arrayInbox(1)
+    const plain = createSuperOfficeWebhooks({ secret, inbox: other.inbox, logger: false })
+    plain.on('sale.sold', async () => {
+      throw Object.assign(new Error('odd'), { retryAfterMs: Number.POSITIVE_INFINITY })
+    })
+    await plain.start()
+    await plain.handle(signed(envelope('sale.sold')))
+    await until(() => other.dead.length === 1)
+    expect(other.dead[0]?.error).toBeInstanceOf(SuperOfficeJobError)
+    expect((other.dead[0]?.error as SuperOfficeJobError | undefined)?.retryAfterMs).toBeUndefined()
+    await plain.close()
+  })
+
   it('the worker runs the same deliver: no duplicate claim, the test event never queued', async () => {
     const { inbox, jobs } = arrayInbox()
     const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })

@@ -106,6 +106,61 @@ describe('meterSuperOfficeWebhooks', () => {
     }
   })
 
+  it("inboxByTenant: the job gauge per tenant and state, and each tenant's lag; off by default", async () => {
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+    const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })
+    const provider = new MeterProvider({ readers: [reader] })
+    const asked: unknown[] = []
+    const inbox = {
+      stats: async (options?: { byTenant: true }) => {
+        asked.push(options)
+        return {
+          waiting: 3,
+          active: 1,
+          delayed: 0,
+          failed: 0,
+          ...(options?.byTenant
+            ? {
+                tenants: {
+                  CustA: { waiting: 3, active: 0, delayed: 0, parked: 0, failed: 0, oldestWaitingMs: 42_000 },
+                  CustB: { waiting: 0, active: 1, delayed: 0, parked: 2, failed: 0, oldestWaitingMs: 5_000 },
+                },
+              }
+            : {}),
+        }
+      },
+    }
+    const plain = meterSuperOfficeWebhooks(provider.getMeter('plain'), { inbox })
+    let points = await collect(reader, exporter)
+    expect(asked).toEqual([undefined]) // without the option, no per-tenant read
+    expect(points.has('superoffice.inbox.lag')).toBe(false)
+    plain()
+    const stop = meterSuperOfficeWebhooks(provider.getMeter('per-tenant'), { inbox, inboxByTenant: true })
+    try {
+      points = await collect(reader, exporter)
+      expect(asked.slice(1)).toEqual([{ byTenant: true }]) // one read serves both gauges
+      expect(points.get('superoffice.inbox.jobs')).toContainEqual({
+        attributes: { 'superoffice.state': 'waiting', 'superoffice.tenant': 'CustA' },
+        value: 3,
+      })
+      expect(points.get('superoffice.inbox.jobs')).toContainEqual({
+        attributes: { 'superoffice.state': 'parked', 'superoffice.tenant': 'CustB' },
+        value: 2,
+      })
+      expect(points.get('superoffice.inbox.jobs')).toContainEqual({
+        attributes: { 'superoffice.state': 'active' },
+        value: 1,
+      })
+      expect(points.get('superoffice.inbox.lag')).toEqual([
+        { attributes: { 'superoffice.tenant': 'CustA' }, value: 42_000 },
+        { attributes: { 'superoffice.tenant': 'CustB' }, value: 5_000 },
+      ])
+    } finally {
+      stop()
+      await provider.shutdown()
+    }
+  })
+
   it('tenants: false leaves the tenant off; stop() ends the counting', async () => {
     const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
     const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })

@@ -134,6 +134,11 @@ export interface SuperOfficeOnline {
   moveTenant(tenant: string): string
   /** Sets a tenant's state (`Suspended`, `OfflineMaintenance`, `Running`…). */
   setState(tenant: string, state: string): void
+  /**
+   * Throttles one tenant as SuperOffice does under heavy load: its API calls answer 429 with
+   * `Retry-After: seconds` until that time has passed (`0` lifts it).
+   */
+  throttleTenant(tenant: string, seconds: number): void
   /** Stores a carrier: `put('Cust12345', 'Sale', 12, { SaleId: 12, Heading: 'Big deal' })`. */
   put(tenant: string, resource: string, id: number | string, carrier: Record<string, unknown>): void
   /** Deletes a row: its GET answers 404. */
@@ -213,6 +218,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
   const tickets = new Map<string, string>() // ticket -> tenant
   const entities = new Map<string, Record<string, unknown> | null>() // tenant/resource/id -> carrier (null: deleted)
   const windows = new Map<string, { second: number; count: number }>()
+  const throttledUntil = new Map<string, number>()
   const calls: SuperOfficeOnlineCall[] = []
   let ticketsIssued = 0
   let clockOffset = 0
@@ -356,6 +362,14 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
         (scheme === 'Bearer' && tenant.accessToken !== undefined && credential === tenant.accessToken)
       if (!authorised)
         return answer(401, { Error: 'Unauthorized: the ticket or token is missing, unknown or expired.' })
+      const until = throttledUntil.get(tenantId) ?? 0
+      if (until > Date.now()) {
+        return answer(
+          429,
+          { Error: 'Too many requests.' },
+          { 'Retry-After': String(Math.ceil((until - Date.now()) / 1000)) },
+        )
+      }
       if (options.rateLimitPerSecond !== undefined) {
         const second = Math.floor(Date.now() / 1000)
         const window = windows.get(tenantId)
@@ -421,6 +435,9 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       return ticketsIssued
     },
     hostOf: (tenant) => hostOf.get(tenant) ?? 0,
+    throttleTenant(tenant, seconds) {
+      throttledUntil.set(tenant, Date.now() + seconds * 1000)
+    },
     moveTenant(tenant) {
       tenantOf(tenant)
       const next = (hostOf.get(tenant) ?? 0) === 0 ? 1 : 0
