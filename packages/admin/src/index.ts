@@ -14,6 +14,18 @@ export {
   superOfficeWebhookTestResultSchema,
 } from './client.js'
 export {
+  type EnsureTenantWebhooksOptions,
+  ensureTenantWebhooks,
+  type RemoveTenantWebhooksResult,
+  removeTenantWebhooks,
+  type SuperOfficeTenantList,
+  type TenantWebhookRestart,
+  type TenantWebhookResult,
+  type TenantWebhookWatchdog,
+  type WatchTenantWebhooksOptions,
+  watchTenantWebhooks,
+} from './fleet.js'
+export {
   type EnsureWebhookOptions,
   type EnsureWebhookResult,
   ensureWebhook,

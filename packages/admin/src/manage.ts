@@ -19,6 +19,11 @@ export interface EnsureWebhookOptions {
   targetUrl: string
   events: string[]
   secret: string
+  /**
+   * The secret is new (a rotation, or a first one for a webhook that may exist): update the
+   * webhook even when SuperOffice does not return its stored secret to compare. Default false.
+   */
+  secretChanged?: boolean
   /** Custom headers sent with every delivery. */
   headers?: Record<string, string>
   /** Custom properties injected into every body. */
@@ -105,7 +110,7 @@ export async function ensureWebhook(
   const unchanged =
     existing.TargetUrl === options.targetUrl &&
     sameSet(existing.Events, options.events) &&
-    (existing.Secret === undefined || existing.Secret === options.secret) &&
+    (existing.Secret === undefined ? options.secretChanged !== true : existing.Secret === options.secret) &&
     existing.State === 'Active' &&
     (options.headers === undefined || sameRecord(existing.Headers, options.headers)) &&
     (options.properties === undefined || sameRecord(existing.Properties, options.properties)) &&

@@ -86,6 +86,12 @@ export {
   superOfficeUnknownEventSchema,
   superOfficeWebhookStateEventSchema,
 } from './schemas.js'
+export {
+  checkSecrets,
+  createMemorySecretStore,
+  type SuperOfficeSecretStore,
+  secretsFromStore,
+} from './secret-store.js'
 export { readTopLevelString } from './secrets.js'
 export {
   type RawBody,

@@ -1,4 +1,4 @@
-import type { SuperOfficeDedupeStore } from '@superoffice-webhooks/core'
+import { checkSecrets, type SuperOfficeDedupeStore, type SuperOfficeSecretStore } from '@superoffice-webhooks/core'
 
 /**
  * What the store needs of a node-postgres `Pool` (or `Client`): parameterised queries. Structural,
@@ -144,6 +144,106 @@ export function createPostgresDedupeStore(
       tokens.delete(key)
       // Only while the row still holds this instance's claim (see the Redis store's release).
       if (token) await run(`DELETE FROM ${table} WHERE key = $1 AND token = $2`, [key, token])
+    },
+  }
+}
+
+/**
+ * Options of {@link createPostgresSecretStore}.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresSecretStoreOptions = { table: 'superoffice_secrets' }
+ * ```
+ */
+export interface PostgresSecretStoreOptions {
+  /** The table, created on first use when missing. Default `superoffice_webhooks_secrets`. */
+  table?: string
+  /** Create the table when missing. Default `true`; `false` when your migrations own it. */
+  createTable?: boolean
+  /** Longest wait for one query; past it the call fails (a delivery is answered 500). Default 1000 ms. */
+  commandTimeoutMs?: number
+}
+
+/**
+ * Each tenant's webhook secrets in PostgreSQL (a row per tenant, its secrets newest first), shared
+ * by every instance: `ensureTenantWebhooks` writes them, the receiver reads them with
+ * `secretsFromStore(store)`. The secrets are stored as they are: grant the table to the app's
+ * role only.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg'
+ * import { createSuperOfficeWebhooks, secretsFromStore } from '@superoffice-webhooks/core'
+ * import { createPostgresSecretStore } from '@superoffice-webhooks/postgres'
+ *
+ * const secrets = createPostgresSecretStore(new pg.Pool({ connectionString: process.env.DATABASE_URL }))
+ * const webhooks = createSuperOfficeWebhooks({ secret: secretsFromStore(secrets) })
+ * ```
+ */
+export function createPostgresSecretStore(
+  client: PgQueryable,
+  options: PostgresSecretStoreOptions = {},
+): SuperOfficeSecretStore {
+  if (typeof (client as Partial<PgQueryable> | null)?.query !== 'function') {
+    throw new TypeError('createPostgresSecretStore needs a node-postgres Pool or Client (with query(text, values)).')
+  }
+  const table = options.table ?? 'superoffice_webhooks_secrets'
+  if (!NAME.test(table)) throw new TypeError(`createPostgresSecretStore: '${table}' is not a plain table name.`)
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  const run = async (text: string, values: unknown[]) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      return await Promise.race([client.query(text, values), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  let created: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined
+  const ensureTable = () => {
+    created ??= run(
+      `CREATE TABLE IF NOT EXISTS ${table} (tenant text PRIMARY KEY, secrets text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+      [],
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        const code = (error as { code?: unknown } | null)?.code
+        if (code === '23505' || code === '42P07' || code === '42710') return
+        created = undefined
+        throw error
+      },
+    )
+    return created
+  }
+  return {
+    async get(tenant) {
+      await ensureTable()
+      const { rows } = await run(`SELECT secrets FROM ${table} WHERE tenant = $1`, [tenant])
+      const text = rows[0]?.secrets
+      if (typeof text !== 'string') return []
+      const parsed: unknown = JSON.parse(text)
+      return Array.isArray(parsed) ? parsed.filter((s): s is string => typeof s === 'string' && s.length > 0) : []
+    },
+    async set(tenant, secrets) {
+      checkSecrets(secrets)
+      await ensureTable()
+      await run(
+        `INSERT INTO ${table} (tenant, secrets, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (tenant) DO UPDATE SET secrets = EXCLUDED.secrets, updated_at = now()`,
+        [tenant, JSON.stringify(secrets)],
+      )
+    },
+    async delete(tenant) {
+      await ensureTable()
+      await run(`DELETE FROM ${table} WHERE tenant = $1`, [tenant])
+    },
+    async tenants() {
+      await ensureTable()
+      const { rows } = await run(`SELECT tenant FROM ${table} ORDER BY tenant`, [])
+      return rows.map((row) => String(row.tenant))
     },
   }
 }

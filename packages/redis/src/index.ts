@@ -1,4 +1,4 @@
-import type { SuperOfficeDedupeStore } from '@superoffice-webhooks/core'
+import { checkSecrets, type SuperOfficeDedupeStore, type SuperOfficeSecretStore } from '@superoffice-webhooks/core'
 
 /** An ioredis client (`new Redis(url)`), or anything with its `call`. */
 export interface IoRedisLike {
@@ -90,4 +90,74 @@ function commandSender(client: IoRedisLike | NodeRedisLike): (args: string[]) =>
     return (args) => node.sendCommand(args)
   }
   throw new TypeError('createRedisDedupeStore needs an ioredis client or a connected node-redis client.')
+}
+
+/**
+ * Options of {@link createRedisSecretStore}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisSecretStoreOptions = { prefix: 'crm-sync:', commandTimeoutMs: 1000 }
+ * ```
+ */
+export interface RedisSecretStoreOptions {
+  /** Key prefix, so several apps can share one Redis. Default `superoffice-webhooks:`. */
+  prefix?: string
+  /** Longest wait for one Redis command; past it the call fails (a delivery is answered 500). Default 1000 ms. */
+  commandTimeoutMs?: number
+}
+
+/**
+ * Each tenant's webhook secrets in Redis (a key per tenant holding its secrets, newest first, and
+ * a set of the tenants), shared by every instance: `ensureTenantWebhooks` writes them, the
+ * receiver reads them with `secretsFromStore(store)`. The secrets are stored as they are: give the
+ * Redis the protection you give other credentials (AUTH, TLS, no public port).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis'
+ * import { createSuperOfficeWebhooks, secretsFromStore } from '@superoffice-webhooks/core'
+ * import { createRedisSecretStore } from '@superoffice-webhooks/redis'
+ *
+ * const secrets = createRedisSecretStore(new Redis(process.env.REDIS_URL!))
+ * const webhooks = createSuperOfficeWebhooks({ secret: secretsFromStore(secrets) })
+ * ```
+ */
+export function createRedisSecretStore(
+  client: IoRedisLike | NodeRedisLike,
+  options: RedisSecretStoreOptions = {},
+): SuperOfficeSecretStore {
+  const prefix = options.prefix ?? 'superoffice-webhooks:'
+  const timeoutMs = options.commandTimeoutMs ?? 1000
+  const send = commandSender(client)
+  const run = (args: string[]): Promise<unknown> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs)
+    })
+    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
+  }
+  const key = (tenant: string) => `${prefix}secret:${tenant}`
+  const index = `${prefix}secret-tenants`
+  return {
+    async get(tenant) {
+      const text = await run(['GET', key(tenant)])
+      if (typeof text !== 'string') return []
+      const parsed: unknown = JSON.parse(text)
+      return Array.isArray(parsed) ? parsed.filter((s): s is string => typeof s === 'string' && s.length > 0) : []
+    },
+    async set(tenant, secrets) {
+      checkSecrets(secrets)
+      await run(['SET', key(tenant), JSON.stringify(secrets)])
+      await run(['SADD', index, tenant])
+    },
+    async delete(tenant) {
+      await run(['DEL', key(tenant)])
+      await run(['SREM', index, tenant])
+    },
+    async tenants() {
+      const members = await run(['SMEMBERS', index])
+      return Array.isArray(members) ? members.map(String) : []
+    },
+  }
 }
