@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { SuperOfficeApi } from '@superoffice-webhooks/api'
+import { type ReconcileOptions, type ReconcileResult, reconcile, type SuperOfficeApi } from '@superoffice-webhooks/api'
 import type { SuperOfficeSecretStore } from '@superoffice-webhooks/core'
 import { createSuperOfficeWebhookClient, type SuperOfficeWebhook } from './client.js'
 import { type EnsureWebhookOptions, ensureWebhook } from './manage.js'
@@ -196,6 +196,11 @@ export interface TenantWebhookRestart {
    * gives one) to now. SuperOffice does not send the events of this window again.
    */
   down: { from: Date | undefined; to: Date }
+  /**
+   * With the watchdog's `reconcile` option: what gap recovery put into the pipeline for the window,
+   * or why it did not run (no start of the window known, or it failed).
+   */
+  reconciled?: ReconcileResult | { error: string }
 }
 
 /**
@@ -218,6 +223,12 @@ export interface WatchTenantWebhooksOptions {
   restart?: boolean
   /** Told about every webhook found in `TooManyErrors`, with the window it was down. */
   onRestart?: (restart: TenantWebhookRestart) => unknown
+  /**
+   * Recover the events of the window a webhook was down (opt-in): after a restart, `reconcile`
+   * puts the rows changed meanwhile into this receiver's pipeline (see `reconcile` in
+   * `@superoffice-webhooks/api`), and `onRestart` is told what it did.
+   */
+  reconcile?: Pick<ReconcileOptions, 'webhooks' | 'entities' | 'pageSize'>
   /** Told when one tenant's check fails; the watchdog goes on with the others. */
   onError?: (error: unknown, info: { tenant: string }) => unknown
   /** Stops the watchdog when aborted (as `stop()` does). */
@@ -304,6 +315,19 @@ export function watchTenantWebhooks(options: WatchTenantWebhooksOptions): Tenant
       const updated = webhook.Updated ? new Date(webhook.Updated) : undefined
       const from = fineAt.get(tenant) ?? (updated && !Number.isNaN(updated.getTime()) ? updated : undefined)
       const report: TenantWebhookRestart = { tenant, webhook, lastError, restarted: restart, down: { from, to: now } }
+      if (options.reconcile && restart) {
+        report.reconciled =
+          from === undefined
+            ? { error: 'the start of the window is unknown (first check, and SuperOffice gave no Updated time)' }
+            : await reconcile({
+                api: options.api,
+                tenant,
+                since: from,
+                until: now,
+                signal: abort.signal,
+                ...options.reconcile,
+              }).catch((error: unknown) => ({ error: reasonOf(error) }))
+      }
       found.push(report)
       try {
         await options.onRestart?.(report)

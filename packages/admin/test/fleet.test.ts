@@ -259,6 +259,37 @@ describe('watchTenantWebhooks', () => {
     expect(online.calls.length).toBe(calls)
   })
 
+  it('with reconcile: the rows changed while a webhook was stopped are put into the pipeline after its restart', async () => {
+    await ensureTenantWebhooks({ api, secrets: store, tenants: TENANTS, ...spec() })
+    const receiving = createSuperOfficeWebhooks({ secret: 'unused', logger: false })
+    const recovered: string[] = []
+    receiving.on('sale.changed', (event, { reconciled }) => {
+      if (reconciled) recovered.push(`${event.ContextIdentifier}/${event.PrimaryKey}`)
+    })
+    const restarts: TenantWebhookRestart[] = []
+    const watchdog = watchTenantWebhooks({
+      api,
+      name: 'crm-sync',
+      tenants: TENANTS,
+      intervalMs: 300,
+      reconcile: { webhooks: receiving, entities: ['sale'] },
+      onRestart: (r) => void restarts.push(r),
+    })
+    try {
+      await until(() => watchdog.rounds >= 1, 'a first round')
+      const hook = hookOf('CustB')
+      if (hook) hook.State = 'TooManyErrors'
+      online.put('CustB', 'Sale', 42, { SaleId: 42 }) // changed while nothing was delivered
+      online.put('CustA', 'Sale', 43, { SaleId: 43 }) // another tenant's: not CustB's business
+      await until(() => restarts.length === 1, 'the restart')
+      expect(restarts[0]?.reconciled).toMatchObject({ tenant: 'CustB', total: 1 })
+      expect(recovered).toEqual(['CustB/42'])
+    } finally {
+      watchdog.stop()
+      await watchdog.done
+    }
+  })
+
   it('spreads a round over the interval: the first tenant at once, the next only later; stop() ends it at once', async () => {
     await ensureTenantWebhooks({ api, secrets: store, tenants: TENANTS, ...spec() })
     const from = online.calls.length

@@ -26,6 +26,12 @@ export type {
 } from './generated/entities.js'
 export { type HttpLimits, SuperOfficeApiError } from './http.js'
 export { loadSuperOfficePrivateKey } from './private-key.js'
+export {
+  type ReconcileOptions,
+  type ReconcileResult,
+  reconcile,
+  type SuperOfficeReconcileEntity,
+} from './reconcile.js'
 export { type SuperOfficeTenantEndpoint, SuperOfficeTenantStateError } from './tenant.js'
 export {
   createSuperOfficeTenantStatus,

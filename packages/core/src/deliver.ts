@@ -190,6 +190,7 @@ export function createDeliver(config: DeliverConfig) {
     }
     if (delivery.job?.signal) context.signal = delivery.job.signal
     if (delivery.replay) context.replay = delivery.replay
+    if (delivery.reconciled) context.reconciled = delivery.reconciled
     if (delivery.coalesced) context.coalesced = delivery.coalesced
     const running: Running = { delivery, handlers, context, key: undefined }
     // No EventId (a tolerated odd body): nothing to dedupe on, so every delivery is handled.

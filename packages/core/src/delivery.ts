@@ -1,5 +1,5 @@
 import type { HeadersLike } from './headers.js'
-import type { SuperOfficeCoalesced, SuperOfficeJobAttempt, SuperOfficeReplay } from './inbox.js'
+import type { SuperOfficeCoalesced, SuperOfficeJobAttempt, SuperOfficeReconciled, SuperOfficeReplay } from './inbox.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
 import type { SuperOfficeWebhookAnswer } from './types.js'
@@ -28,6 +28,8 @@ export interface Delivery {
   job?: SuperOfficeJobAttempt
   /** Set on a job an operator replayed. */
   replay?: SuperOfficeReplay
+  /** Set on an event gap recovery made. */
+  reconciled?: SuperOfficeReconciled
   /** Set on a job an engine merged from a burst of events for one row. */
   coalesced?: SuperOfficeCoalesced
 }

@@ -23,6 +23,8 @@ function onlyWhenChanged(handler: AnyHandler, fields: readonly string[]): AnyHan
   }
   const wanted = new Set(fields.map((f) => f.toLowerCase()))
   const filtered: AnyHandler = (event, context) => {
+    // A recovered event's changes are unknown: it may have changed any field.
+    if ((context as { reconciled?: unknown } | undefined)?.reconciled !== undefined) return handler(event, context)
     const changes = (event as { Changes?: unknown }).Changes
     if (!Array.isArray(changes)) return undefined
     for (const change of changes)

@@ -58,6 +58,8 @@ export interface SuperOfficeInboxJob {
    * A replay is a new job, so neither the queue nor the dedupe store drops it.
    */
   replay?: SuperOfficeReplay
+  /** Set on a job made by gap recovery (`reconcile`), not sent by SuperOffice: handlers see `context.reconciled`. */
+  reconciled?: SuperOfficeReconciled
 }
 
 /**
@@ -109,6 +111,27 @@ export interface SuperOfficeReplay {
   /** The id of the stored job this one repeats. */
   of: string
   /** When the replay was asked for (ISO 8601). */
+  at: string
+}
+
+/**
+ * What an event made by gap recovery carries, and handlers see as `context.reconciled`: the row
+ * was found changed in SuperOffice's lists after a window in which webhooks were not delivered
+ * (a webhook stopped by `TooManyErrors`, an outage longer than SuperOffice's retries). Its
+ * `Changes` are unknown, so every `changed` filter lets it through; its `Timestamp` is the row's
+ * last update, so `context.isNewerThan(stored)` tells whether it is news.
+ *
+ * @example
+ * ```ts
+ * webhooks.on('sale.changed', async (event, { reconciled, isNewerThan }) => {
+ *   if (reconciled && !isNewerThan(await db.saleUpdatedAt(event.PrimaryKey))) return
+ * })
+ * ```
+ */
+export interface SuperOfficeReconciled {
+  /** The start of the window that was recovered (ISO 8601). */
+  since: string
+  /** When the recovery ran (ISO 8601). */
   at: string
 }
 

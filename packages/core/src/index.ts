@@ -34,6 +34,7 @@ export {
   type SuperOfficeInboxWorker,
   type SuperOfficeJobAttempt,
   type SuperOfficeJobProcessor,
+  type SuperOfficeReconciled,
   type SuperOfficeReplay,
   type SuperOfficeWorkerOptions,
 } from './inbox.js'

@@ -57,6 +57,7 @@ export function deliveryOfJob(
     headers: undefined,
     job: attempt,
     ...(job.replay ? { replay: job.replay } : {}),
+    ...(job.reconciled ? { reconciled: job.reconciled } : {}),
     ...(job.coalesced ? { coalesced: job.coalesced } : {}),
   }
 }

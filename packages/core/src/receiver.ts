@@ -8,7 +8,7 @@ import { createDispatcher } from './dispatch.js'
 import { createEchoRule } from './echo.js'
 import { createEnqueue } from './enqueue.js'
 import { isSuperOfficeWebhookError, methodNotAllowed, SuperOfficeWebhookError, throttledFor } from './errors.js'
-import type { SuperOfficeInbox, SuperOfficeInboxWorker } from './inbox.js'
+import { inboxJob, type SuperOfficeInbox, type SuperOfficeInboxWorker } from './inbox.js'
 import { runJob } from './job.js'
 import { createObserver } from './observe.js'
 import type { SuperOfficeWebhooksOptions } from './options.js'
@@ -194,6 +194,45 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     async handleRequest(request) {
       const { method, headers, url } = request
       return toResponse(await webhooks.receive({ method, headers, url, body: { web: request }, request }))
+    },
+    async inject(event, injectOptions) {
+      const rawBody = JSON.stringify(event)
+      const verdict = validator.validate(JSON.parse(rawBody))
+      if (verdict instanceof SuperOfficeWebhookError) throw verdict
+      if (verdict.event === undefined) throw verdict.mismatch
+      const reconciled = injectOptions.reconciled
+      if (inbox) {
+        const job = { ...inboxJob(rawBody, verdict.event, verdict.kind, undefined, undefined), reconciled }
+        try {
+          await inbox.enqueue(job)
+        } catch (error) {
+          throw new SuperOfficeWebhookError('inbox_unavailable', 'The event could not be stored; retry later.', {
+            cause: error,
+          })
+        }
+        return 'queued'
+      }
+      const answer = await deliver({
+        rawBody,
+        event: verdict.event,
+        name: verdict.name,
+        kind: verdict.kind,
+        loose: verdict.mismatch !== undefined,
+        eventId: typeof verdict.event.EventId === 'string' ? verdict.event.EventId : undefined,
+        tenant: typeof verdict.event.ContextIdentifier === 'string' ? verdict.event.ContextIdentifier : undefined,
+        retry: undefined,
+        secretIndex: undefined,
+        headers: undefined,
+        reconciled,
+      })
+      const body = answer.body
+      if (body.ok === false) {
+        const failures = failuresOf.get(answer)
+        throw new SuperOfficeWebhookError(body.error, body.message, {
+          cause: failures?.length === 1 ? failures[0]?.error : failures?.map((f) => f.error),
+        })
+      }
+      return body.duplicate ? 'duplicate' : 'handled'
     },
     processJob: (job, attempt = { attempt: 1, attempts: 1 }) => {
       // Told once per job: on the last attempt's failure, or when the engine gives the last

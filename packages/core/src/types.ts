@@ -4,6 +4,7 @@ import type {
   SuperOfficeCoalesced,
   SuperOfficeInboxJob,
   SuperOfficeJobAttempt,
+  SuperOfficeReconciled,
   SuperOfficeReplay,
   SuperOfficeWorkerOptions,
 } from './inbox.js'
@@ -93,6 +94,11 @@ export interface SuperOfficeEventContext<S extends string = string> {
   signal?: AbortSignal
   /** Set when an operator replayed this event from the inbox (`inbox.replay(...)`). */
   replay?: SuperOfficeReplay
+  /**
+   * Set when gap recovery made this event (`reconcile` in `@superoffice-webhooks/api`): SuperOffice
+   * did not send it; the row was found changed after a window without deliveries.
+   */
+  reconciled?: SuperOfficeReconciled
   /**
    * Set when the inbox merged a burst of events for this row into one job (its `coalesce`
    * option): how many, and the first and last EventId. The event is the last one.
@@ -386,6 +392,27 @@ export interface SuperOfficeWebhooks {
    * lost its body (a Redis that evicts keys).
    */
   processJob(job: SuperOfficeInboxJob, attempt?: SuperOfficeJobAttempt): Promise<void>
+  /**
+   * Puts an event this app made itself into the pipeline, as if SuperOffice had sent it: gap
+   * recovery's `<entity>.changed` for each row changed in a window without deliveries
+   * (`reconcile` in `@superoffice-webhooks/api` calls it). It is not signed, so it never comes
+   * from a request: only code of the app can call this. Validated like a delivery, then stored
+   * in the inbox (`'queued'`) or, without one, handled at once (`'handled'`), with the dedupe
+   * store's check (`'duplicate'` for an EventId already handled). Handlers see `context.reconciled`.
+   * Rejects with the validation error, `inbox_unavailable` or `handler_failed`.
+   *
+   * @example
+   * ```ts
+   * await webhooks.inject(
+   *   { Event: 'sale.changed', EventId, Timestamp, PrimaryKey: 12, Entity: 'sale', ContextIdentifier: 'Cust12345', Changes: [], ChangedByAssociateId: 0, WebhookName: 'reconcile' },
+   *   { reconciled: { since: '2026-12-01T08:00:00Z', at: new Date().toISOString() } },
+   * )
+   * ```
+   */
+  inject(
+    event: Record<string, unknown> & { Event: string },
+    options: { reconciled: SuperOfficeReconciled },
+  ): Promise<'queued' | 'handled' | 'duplicate'>
   /**
    * Starts the inbox's worker with this receiver's handlers (`options.inbox.work`); resolves once
    * it takes jobs, rejects when the inbox refused to start (an evicting Redis). Frameworks call

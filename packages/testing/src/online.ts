@@ -139,8 +139,20 @@ export interface SuperOfficeOnline {
    * `Retry-After: seconds` until that time has passed (`0` lifts it).
    */
   throttleTenant(tenant: string, seconds: number): void
-  /** Stores a carrier: `put('Cust12345', 'Sale', 12, { SaleId: 12, Heading: 'Big deal' })`. */
-  put(tenant: string, resource: string, id: number | string, carrier: Record<string, unknown>): void
+  /**
+   * Stores a carrier: `put('Cust12345', 'Sale', 12, { SaleId: 12, Heading: 'Big deal' })`. The row
+   * counts as updated now (or at `updatedAt`) in the resource's list (`GET /api/v1/Sale?$filter=…`),
+   * which answers `{ value: [{ saleId, updatedDate, registeredDate }] }` with SuperOffice's OData
+   * options: `$select`, `$filter` (`updatedDate afterTime '…'`, `beforeTime`, `saleId gt 12`, joined with `and`),
+   * `$orderBy`, `$top` (default 50) and `$skip`.
+   */
+  put(
+    tenant: string,
+    resource: string,
+    id: number | string,
+    carrier: Record<string, unknown>,
+    options?: { updatedAt?: Date },
+  ): void
   /** Deletes a row: its GET answers 404. */
   remove(tenant: string, resource: string, id: number | string): void
   /** Every call answered, in order. */
@@ -217,6 +229,67 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
   const hostOf = new Map<string, 0 | 1>()
   const tickets = new Map<string, string>() // ticket -> tenant
   const entities = new Map<string, Record<string, unknown> | null>() // tenant/resource/id -> carrier (null: deleted)
+  const updated = new Map<string, { registered: Date; updated: Date }>() // tenant/resource/id -> when
+  /** A resource's list, as SuperOffice's OData list endpoints answer it (a subset of their options). */
+  const list = (tenantId: string, resource: string, query: URLSearchParams): [number, unknown] => {
+    const idColumn = resource.toLowerCase().startsWith('customobject/') ? 'id' : `${resource.toLowerCase()}Id`
+    const prefix = `${tenantId}/${resource.toLowerCase()}/`
+    let rows: Record<string, unknown>[] = []
+    for (const [key, carrier] of entities) {
+      if (!key.startsWith(prefix) || carrier === null) continue
+      const when = updated.get(key)
+      rows.push({
+        [idColumn]: Number(key.slice(prefix.length)),
+        updatedDate: when?.updated.toISOString() ?? null,
+        registeredDate: when?.registered.toISOString() ?? null,
+      })
+    }
+    const filter = query.get('$filter')
+    if (filter) {
+      for (const clause of filter.split(/\s+and\s+/i)) {
+        const greater = /^(\w+)\s+gt\s+(-?\d+)$/i.exec(clause.trim())
+        if (greater) {
+          const [, column, bound] = greater as unknown as [string, string, string]
+          rows = rows.filter((row) => typeof row[column] === 'number' && (row[column] as number) > Number(bound))
+          continue
+        }
+        const match = /^(\w+)\s+(afterTime|beforeTime)\s+'([^']+)'$/i.exec(clause.trim())
+        const time = match ? Date.parse(match[3] as string) : Number.NaN
+        if (!match || Number.isNaN(time)) return [400, { Error: `Unsupported $filter: ${clause}` }]
+        const [, column, operator] = match as unknown as [string, string, string]
+        rows = rows.filter((row) => {
+          const value = Date.parse(String(row[column] ?? ''))
+          if (Number.isNaN(value)) return false
+          return operator.toLowerCase() === 'aftertime' ? value > time : value < time
+        })
+      }
+    }
+    const order = query.get('$orderBy')
+    if (order) {
+      const [column, direction] = order.trim().split(/\s+/) as [string, string | undefined]
+      const sign = direction?.toLowerCase() === 'desc' ? -1 : 1
+      rows.sort((a, b) =>
+        String(a[column]) < String(b[column]) ? -sign : String(a[column]) > String(b[column]) ? sign : 0,
+      )
+      if (rows.every((row) => typeof row[column] === 'number')) {
+        rows.sort((a, b) => sign * ((a[column] as number) - (b[column] as number)))
+      }
+    }
+    const skip = Number(query.get('$skip') ?? 0)
+    const top = Number(query.get('$top') ?? 50)
+    if (!Number.isInteger(skip) || skip < 0 || !Number.isInteger(top) || top < 0) {
+      return [400, { Error: 'Invalid $top or $skip.' }]
+    }
+    const select = query
+      .get('$select')
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean)
+    const page = rows
+      .slice(skip, skip + top)
+      .map((row) => (select ? Object.fromEntries(select.map((c) => [c, row[c] ?? null])) : row))
+    return [200, { 'odata.metadata': '<null>', value: page }]
+  }
   const windows = new Map<string, { second: number; count: number }>()
   const throttledUntil = new Map<string, number>()
   const calls: SuperOfficeOnlineCall[] = []
@@ -390,6 +463,12 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
         }
         return answer(200, stored ?? synthesize(resource, Number(id)))
       }
+      const listOf =
+        /^\/api\/v1\/([A-Za-z]+)\/?$/.exec(apiPath) ?? /^\/api\/v1\/(CustomObject\/[A-Za-z0-9_]+)\/?$/.exec(apiPath)
+      if (req.method === 'GET' && listOf && listOf[1] !== 'Webhook') {
+        const [status, body] = list(tenantId, listOf[1] as string, url.searchParams)
+        return answer(status, body)
+      }
       const target = options.forward?.(tenantId)
       if (!target) return answer(404, { Message: `No route for ${req.method} ${apiPath}` })
       // Forwarded (the Webhook API stand-in): the body and the answer pass through unchanged.
@@ -447,8 +526,11 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
     setState(tenant, state) {
       tenantOf(tenant).state = state
     },
-    put(tenant, resource, id, carrier) {
-      entities.set(`${tenant}/${resource.toLowerCase()}/${id}`, carrier)
+    put(tenant, resource, id, carrier, putOptions) {
+      const key = `${tenant}/${resource.toLowerCase()}/${id}`
+      entities.set(key, carrier)
+      const at = putOptions?.updatedAt ?? new Date(Date.now() + clockOffset)
+      updated.set(key, { registered: updated.get(key)?.registered ?? at, updated: at })
     },
     remove(tenant, resource, id) {
       entities.set(`${tenant}/${resource.toLowerCase()}/${id}`, null)
