@@ -293,3 +293,4 @@ export { hasRedisCluster, startRedisCluster, type TestRedisCluster } from './red
 export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
 export { runFetchRuntimeContract } from './runtimes.js'
 export { runTenantStatusContract, type TenantStatusContractOptions } from './tenant-status-suite.js'
+export { runThrottledProcesses } from './throttle-scenario.js'

@@ -18,6 +18,7 @@ import {
 } from './http.js'
 import { loadSuperOfficePrivateKey } from './private-key.js'
 import { createEndpointCache, type SuperOfficeTenantEndpoint } from './tenant.js'
+import type { SuperOfficeTenantThrottle } from './throttle.js'
 import { createJwtVerifier, fetchTicket, type Ticket } from './ticket.js'
 
 /**
@@ -63,6 +64,12 @@ export interface SuperOfficeApiOptions extends HttpLimits {
   refreshAccessToken?: (tenant: string) => string | Promise<string>
   /** Requests in flight per tenant; more wait their turn. Default 4. */
   concurrency?: number
+  /**
+   * A per-tenant limit shared by every process (`createSharedTenantThrottle({ redis })`): asked
+   * after this client's own `concurrency`, and told of every 429, so all processes slow down for
+   * a tenant SuperOffice throttles.
+   */
+  throttle?: SuperOfficeTenantThrottle
 }
 
 /**
@@ -288,7 +295,18 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
       : ''
     const label = `${method} /api/v1${path}`
     for (const value of requestOptions.redact ?? []) redactor.remember(value)
-    const release = await acquire(tenant, signal)
+    const local = await acquire(tenant, signal)
+    let shared: (() => void) | undefined
+    try {
+      shared = await options.throttle?.acquire(tenant, signal)
+    } catch (error) {
+      local()
+      throw error
+    }
+    const release = () => {
+      shared?.()
+      local()
+    }
     try {
       let moved = 0
       let renewed = false
@@ -352,6 +370,8 @@ export function createSuperOfficeApi(options: SuperOfficeApiOptions): SuperOffic
                 pacedRetryAfterMs(limits, answer),
               )
             }
+            const asked = pacedRetryAfterMs(limits, answer)
+            if (asked !== undefined) await options.throttle?.throttled(tenant, asked).catch(() => {})
             const wait = retryWait(limits, answer, throttled, label)
             throttled++
             throttledMs += wait

@@ -44,4 +44,9 @@ export {
   type SuperOfficeTenantStatusOptions,
   superOfficeTenantChangeTypes,
 } from './tenant-status.js'
+export {
+  createSharedTenantThrottle,
+  type SharedTenantThrottleOptions,
+  type SuperOfficeTenantThrottle,
+} from './throttle.js'
 export { signSystemUserToken } from './ticket.js'

@@ -60,6 +60,8 @@ export interface SuperOfficeOnlineOptions {
   tenants?: Record<string, SuperOfficeOnlineTenant>
   /** API calls per second per tenant before 429 (with `Retry-After: 1`). Default unlimited. */
   rateLimitPerSecond?: number
+  /** How long each entity or list call takes to answer, in ms (so calls overlap, as real ones do). Default 0. */
+  latencyMs?: number
   /** How long a ticket JWT is valid. Default 3600 s. */
   ticketTtlSeconds?: number
   /** How far a signed token's timestamp may be from now. Default 5 minutes. */
@@ -157,6 +159,8 @@ export interface SuperOfficeOnline {
   remove(tenant: string, resource: string, id: number | string): void
   /** Every call answered, in order. */
   calls: SuperOfficeOnlineCall[]
+  /** The most entity and list calls of a tenant that were in flight at once (what a shared throttle bounds). */
+  peakInFlight(tenant: string): number
   /** Tickets issued so far. */
   readonly ticketsIssued: number
   /** Invalidates every ticket (as when they expire): the next call with one gets 401. */
@@ -292,6 +296,19 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
   }
   const windows = new Map<string, { second: number; count: number }>()
   const throttledUntil = new Map<string, number>()
+  const inFlight = new Map<string, { now: number; peak: number }>()
+  /** Counts a tenant's call in flight for `latencyMs`, then lets it answer. */
+  const inFlightFor = async (tenantId: string) => {
+    const count = inFlight.get(tenantId) ?? { now: 0, peak: 0 }
+    inFlight.set(tenantId, count)
+    count.now++
+    count.peak = Math.max(count.peak, count.now)
+    try {
+      if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs))
+    } finally {
+      count.now--
+    }
+  }
   const calls: SuperOfficeOnlineCall[] = []
   let ticketsIssued = 0
   let clockOffset = 0
@@ -455,6 +472,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
         /^\/api\/v1\/([A-Za-z]+)\/(\d+)$/.exec(apiPath) ??
         /^\/api\/v1\/(CustomObject\/[A-Za-z0-9_]+)\/(\d+)$/.exec(apiPath)
       if (req.method === 'GET' && entity && entity[1] !== 'Webhook') {
+        await inFlightFor(tenantId)
         const [, resource, id] = entity as unknown as [string, string, string]
         const key = `${tenantId}/${resource.toLowerCase()}/${id}`
         const stored = entities.get(key)
@@ -466,6 +484,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       const listOf =
         /^\/api\/v1\/([A-Za-z]+)\/?$/.exec(apiPath) ?? /^\/api\/v1\/(CustomObject\/[A-Za-z0-9_]+)\/?$/.exec(apiPath)
       if (req.method === 'GET' && listOf && listOf[1] !== 'Webhook') {
+        await inFlightFor(tenantId)
         const [status, body] = list(tenantId, listOf[1] as string, url.searchParams)
         return answer(status, body)
       }
@@ -514,6 +533,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       return ticketsIssued
     },
     hostOf: (tenant) => hostOf.get(tenant) ?? 0,
+    peakInFlight: (tenant) => inFlight.get(tenant)?.peak ?? 0,
     throttleTenant(tenant, seconds) {
       throttledUntil.set(tenant, Date.now() + seconds * 1000)
     },
