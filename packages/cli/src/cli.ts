@@ -1,6 +1,7 @@
 import { EXIT, errRed, UsageError, VERSION } from './common.js'
 import { events, send, sign, verify } from './endpoint.js'
 import { inbox } from './inbox.js'
+import { reconcileCommand } from './reconcile.js'
 import { simulate } from './simulate.js'
 import { webhooks } from './webhooks.js'
 
@@ -31,6 +32,10 @@ Usage:
   superoffice-webhooks webhooks update <id> [--name N] [--url U] [--event E] [--secret S] [--state S]
   superoffice-webhooks webhooks signal <event> <primaryKey>
   superoffice-webhooks webhooks watch [--interval 60] [--restart] [--once]
+  superoffice-webhooks webhooks ensure|watch|list --all-tenants [--tenants A,B] --system-user-tokens FILE
+                            [--secrets redis://…|postgres://…] [--rotate] [--concurrency 4] [--json]
+  superoffice-webhooks reconcile --tenant T --since ISO [--until ISO] [--entities sale,contact]
+                            [--redis URL | --postgres URL] [--queue NAME] [--json]
 
 Options:
   --secret S        the webhook secret (default: $SUPEROFFICE_WEBHOOK_SECRET); send without it
@@ -58,6 +63,16 @@ Options:
   --private-key F   webhooks: the app's RSA key file, PEM or SuperOffice XML
                     (default: $SUPEROFFICE_PRIVATE_KEY_FILE, or the key in $SUPEROFFICE_PRIVATE_KEY)
   --system-user-token T  webhooks: the tenant's system user token ($SUPEROFFICE_SYSTEM_USER_TOKEN)
+  --all-tenants     webhooks ensure, watch, list: every tenant in --tenants A,B, or every tenant with
+                    a system user token (watch: every tenant with a secret)
+  --system-user-tokens F  all tenants, reconcile: a JSON file {"Cust12345": "token", …}
+                    (default: $SUPEROFFICE_SYSTEM_USER_TOKENS, the JSON itself)
+  --secrets URL     ensure|watch --all-tenants: the store of each tenant's webhook secret, the one
+                    the receiver reads (redis://… or postgres://…; default: $SUPEROFFICE_SECRETS_URL)
+  --rotate          ensure --all-tenants: a new secret for every tenant (the previous stays valid)
+  --since, --until  reconcile: the window without deliveries (ISO times; --until default now)
+  --entities E      reconcile: sale,contact,… (default sale, contact, person, appointment, project,
+                    document)
   --api URL         webhooks, on-premise: the installation's API base (default: $SUPEROFFICE_API_URL)
   --token T         webhooks: an access token (default: $SUPEROFFICE_ACCESS_TOKEN); with --tenant,
                     an OAuth token used instead of a system user
@@ -126,11 +141,13 @@ async function main(argv: string[]): Promise<number> {
       return events(rest)
     case 'inbox':
       return inbox(rest)
+    case 'reconcile':
+      return reconcileCommand(rest)
     case 'webhooks':
       return webhooks(rest)
     default:
       throw new UsageError(
-        `unknown command '${command}'. Commands: send, simulate, sign, verify, events, inbox, webhooks.`,
+        `unknown command '${command}'. Commands: send, simulate, sign, verify, events, inbox, reconcile, webhooks.`,
       )
   }
 }
@@ -146,6 +163,8 @@ main(process.argv.slice(2)).then(
     } else {
       console.error(error)
       process.exitCode = EXIT.failed
+      // A connection left open by the failed command must not keep the process alive.
+      setTimeout(() => process.exit(EXIT.failed), 1000).unref()
     }
   },
 )

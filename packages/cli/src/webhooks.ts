@@ -10,8 +10,14 @@ import {
   type WebhookStateChange,
   watchWebhooks,
 } from '@superoffice-webhooks/admin'
-import { createSuperOfficeApi, SuperOfficeTenantStateError } from '@superoffice-webhooks/api'
+import {
+  createSuperOfficeApi,
+  type SuperOfficeApi,
+  type SuperOfficeEnvironment,
+  SuperOfficeTenantStateError,
+} from '@superoffice-webhooks/api'
 import { clean, dim, EXIT, errRed, green, parse, red, secretFrom, UsageError, yellow } from './common.js'
+import { allTenants } from './fleet.js'
 
 const ACTIONS = [
   'list',
@@ -46,40 +52,30 @@ const options = {
   interval: { type: 'string' },
   restart: { type: 'boolean' },
   once: { type: 'boolean' },
+  'all-tenants': { type: 'boolean' },
+  tenants: { type: 'string' },
+  'system-user-tokens': { type: 'string' },
+  secrets: { type: 'string' },
+  rotate: { type: 'boolean' },
+  concurrency: { type: 'string' },
 } as const
 
-/**
- * The client the flags and environment ask for: SuperOffice Online (`--tenant`, the app's
- * credentials, the tenant's host from the state API), or a fixed address with a token (`--api`,
- * on-premise).
- */
-function clientFrom(
-  values: {
-    api?: string | undefined
-    token?: string | undefined
-    tenant?: string | undefined
-    environment?: string | undefined
-    'app-token'?: string | undefined
-    'private-key'?: string | undefined
-    'system-user-token'?: string | undefined
-  },
-  signal: AbortSignal,
-): SuperOfficeWebhookClient {
+type CredentialFlags = {
+  api?: string | undefined
+  token?: string | undefined
+  tenant?: string | undefined
+  environment?: string | undefined
+  'app-token'?: string | undefined
+  'private-key'?: string | undefined
+  'system-user-token'?: string | undefined
+  'system-user-tokens'?: string | undefined
+}
+
+/** The Online environment and the app's credentials, from the flags and the environment. */
+function onlineFrom(values: CredentialFlags) {
   const env = process.env
-  const baseUrl = values.api ?? env.SUPEROFFICE_API_URL
-  const token = values.token ?? env.SUPEROFFICE_ACCESS_TOKEN
-  const tenant = values.tenant ?? env.SUPEROFFICE_TENANT
-  if (baseUrl && !values.tenant) {
-    if (!token) throw new UsageError('no access token: pass --token or set SUPEROFFICE_ACCESS_TOKEN.')
-    return createSuperOfficeWebhookClient({ baseUrl, accessToken: token, retries: 2, signal })
-  }
-  if (!tenant) {
-    throw new UsageError(
-      'which tenant? SuperOffice Online: --tenant Cust12345 (or SUPEROFFICE_TENANT) with the app credentials; on-premise: --api https://<host>/<path> with --token.',
-    )
-  }
   const name = values.environment ?? env.SUPEROFFICE_ENVIRONMENT ?? 'online'
-  const environment =
+  const environment: SuperOfficeEnvironment | undefined =
     name === 'sod' || name === 'stage' || name === 'online'
       ? name
       : /^https?:\/\//.test(name)
@@ -87,7 +83,6 @@ function clientFrom(
         : undefined
   if (!environment) throw new UsageError(`--environment must be sod, stage, online or an authority URL, not '${name}'.`)
   const appToken = values['app-token'] ?? env.SUPEROFFICE_APP_TOKEN
-  const systemUserToken = values['system-user-token'] ?? env.SUPEROFFICE_SYSTEM_USER_TOKEN
   let privateKey = env.SUPEROFFICE_PRIVATE_KEY
   const keyFile = values['private-key'] ?? env.SUPEROFFICE_PRIVATE_KEY_FILE
   if (keyFile) {
@@ -99,6 +94,94 @@ function clientFrom(
       )
     }
   }
+  return { environment, appToken, privateKey }
+}
+
+/**
+ * Every tenant's system user token, for commands over all tenants: a JSON object from tenant to
+ * token, in the file `--system-user-tokens` names or in SUPEROFFICE_SYSTEM_USER_TOKENS.
+ */
+export function systemUserTokensFrom(values: CredentialFlags): Map<string, string> {
+  const file = values['system-user-tokens']
+  let text = process.env.SUPEROFFICE_SYSTEM_USER_TOKENS
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      throw new UsageError(
+        `--system-user-tokens: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      )
+    }
+  }
+  if (!text) {
+    throw new UsageError(
+      'all tenants need each tenant\'s system user token: --system-user-tokens FILE (or SUPEROFFICE_SYSTEM_USER_TOKENS), a JSON object {"Cust12345": "token", …}.',
+    )
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new UsageError('the system user tokens are not JSON: expected {"Cust12345": "token", …}.')
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError('the system user tokens must be a JSON object {"Cust12345": "token", …}.')
+  }
+  const tokens = new Map<string, string>()
+  for (const [tenant, token] of Object.entries(parsed)) {
+    if (typeof token !== 'string' || !token) throw new UsageError(`the system user token of ${tenant} is not a string.`)
+    tokens.set(tenant, token)
+  }
+  return tokens
+}
+
+/** An API client for every tenant of `tokens` (each with its own system user). */
+export function fleetApiFrom(values: CredentialFlags, tokens: Map<string, string>): SuperOfficeApi {
+  const { environment, appToken, privateKey } = onlineFrom(values)
+  const missing = [
+    appToken ? '' : '--app-token (SUPEROFFICE_APP_TOKEN)',
+    privateKey ? '' : '--private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY)',
+  ].filter(Boolean)
+  if (missing.length > 0) throw new UsageError(`all tenants need the app's ${missing.join(', ')}.`)
+  try {
+    return createSuperOfficeApi({
+      environment,
+      applicationToken: appToken,
+      privateKey,
+      systemUserToken: (tenant) => {
+        const token = tokens.get(tenant)
+        if (!token) throw new TypeError(`no system user token for tenant ${tenant}`)
+        return token
+      },
+      retries: 2,
+    })
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message)
+    throw error
+  }
+}
+
+/**
+ * The client the flags and environment ask for: SuperOffice Online (`--tenant`, the app's
+ * credentials, the tenant's host from the state API), or a fixed address with a token (`--api`,
+ * on-premise).
+ */
+function clientFrom(values: CredentialFlags, signal: AbortSignal): SuperOfficeWebhookClient {
+  const env = process.env
+  const baseUrl = values.api ?? env.SUPEROFFICE_API_URL
+  const token = values.token ?? env.SUPEROFFICE_ACCESS_TOKEN
+  const tenant = values.tenant ?? env.SUPEROFFICE_TENANT
+  if (baseUrl && !values.tenant) {
+    if (!token) throw new UsageError('no access token: pass --token or set SUPEROFFICE_ACCESS_TOKEN.')
+    return createSuperOfficeWebhookClient({ baseUrl, accessToken: token, retries: 2, signal })
+  }
+  if (!tenant) {
+    throw new UsageError(
+      'which tenant? SuperOffice Online: --tenant Cust12345 (or SUPEROFFICE_TENANT) with the app credentials; on-premise: --api https://<host>/<path> with --token; every tenant: --all-tenants.',
+    )
+  }
+  const { environment, appToken, privateKey } = onlineFrom(values)
+  const systemUserToken = values['system-user-token'] ?? env.SUPEROFFICE_SYSTEM_USER_TOKEN
   try {
     if (token && !systemUserToken) {
       // An OAuth access token of a signed-in user, on the tenant's current host.
@@ -137,6 +220,7 @@ export async function webhooks(args: string[]): Promise<number> {
   if (!action || !ACTIONS.includes(action)) {
     throw new UsageError(`webhooks needs an action: ${ACTIONS.join(', ')}.`)
   }
+  if (values['all-tenants']) return allTenants(action, values)
   // Ctrl+C and SIGTERM give up the call in flight and any wait before a retry (the watch service
   // listens for them itself; other actions end the default way).
   const shutdown = new AbortController()
@@ -268,7 +352,7 @@ export async function webhooks(args: string[]): Promise<number> {
 }
 
 /** One line for an API error: SuperOffice's text with control characters escaped, never a stack. */
-function errorLine(error: unknown): string {
+export function errorLine(error: unknown): string {
   return clean(error instanceof Error ? error.message : String(error))
 }
 
@@ -336,14 +420,14 @@ async function watch(
  * A webhook without its secret or its custom header values (often an API key of the receiver):
  * nothing this command prints holds one.
  */
-function redact(webhook: SuperOfficeWebhook): SuperOfficeWebhook {
+export function redact(webhook: SuperOfficeWebhook): SuperOfficeWebhook {
   const headers = webhook.Headers
     ? Object.fromEntries(Object.keys(webhook.Headers).map((name) => [name, '***']))
     : webhook.Headers
   return { ...webhook, ...(webhook.Secret ? { Secret: '***' } : {}), ...(headers ? { Headers: headers } : {}) }
 }
 
-function describe(w: SuperOfficeWebhook): string {
+export function describe(w: SuperOfficeWebhook): string {
   return `${w.WebhookId} ${clean(w.Name ?? '')} ${stateText(w.State)} ${clean(w.TargetUrl ?? '')} [${clean((w.Events ?? []).join(', '))}]`
 }
 
@@ -351,7 +435,7 @@ function stateText(state: SuperOfficeWebhookState): string {
   return state === 'Active' ? green(state) : state === 'TooManyErrors' ? red(state) : yellow(state)
 }
 
-function table(list: SuperOfficeWebhook[]): string {
+export function table(list: SuperOfficeWebhook[]): string {
   if (list.length === 0) return dim('no webhooks')
   const rows = list.map((w) => [
     String(w.WebhookId),
