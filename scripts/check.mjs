@@ -32,7 +32,7 @@ const steps = [
   ],
   ["docs/events.md matches core's schemas", 'node', ['scripts/events-doc.mjs', '--check']],
   ['tarballs hold README, LICENSE and dist', 'node', ['scripts/pack-check.mjs']],
-  ['built packages on Node 20', 'node', ['scripts/node20-smoke.mjs']],
+  ['built packages on Node 20 and Node 26', 'node', ['scripts/node-smoke.mjs']],
   ['the packed packages with the latest peers from npm (consumer smoke)', 'node', ['scripts/consumer-smoke.mjs']],
 ]
 

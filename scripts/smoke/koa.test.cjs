@@ -5,7 +5,7 @@ const { createSuperOfficeWebhooks } = require('@superoffice-webhooks/core')
 const { superOfficeWebhooks } = require('@superoffice-webhooks/koa')
 const { createTestEvent, signedPayload } = require('@superoffice-webhooks/testing')
 
-test('koa adapter (CommonJS) serves a signed event over HTTP on Node 20', async () => {
+test(`koa adapter (CommonJS) serves a signed event over HTTP on Node ${process.versions.node}`, async () => {
   const webhooks = createSuperOfficeWebhooks({ secret: 's', logger: false })
   const seen = []
   webhooks.on('sale.sold', (event) => seen.push(event.EventId))
