@@ -11,6 +11,14 @@
  */
 export class SuperOfficeApiError extends Error {
   override readonly name = 'SuperOfficeApiError'
+  /**
+   * What went wrong, for code to branch on: `unreachable` (no answer: network, timeout),
+   * `unauthorized` (401, 403), `not_found` (404), `moved` (421, the tenant's host changed),
+   * `throttled` (429), `refused` (another 4xx: SuperOffice said no), `server_error` (5xx),
+   * `invalid_answer` (an answer that is not what the API documents: not JSON, too large, a
+   * redirect that is not followed).
+   */
+  readonly code: SuperOfficeApiErrorCode
   constructor(
     /** The HTTP status (0 when SuperOffice could not be reached or the answer was unusable before a status). */
     readonly status: number,
@@ -26,7 +34,37 @@ export class SuperOfficeApiError extends Error {
     readonly retryAfterMs?: number,
   ) {
     super(`${request} failed${status ? ` with ${status}` : ''}: ${superOfficeMessage}`)
+    this.code = codeOf(status)
   }
+}
+
+/**
+ * The kinds of {@link SuperOfficeApiError}.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof SuperOfficeApiError && error.code === 'not_found') return null
+ * ```
+ */
+export type SuperOfficeApiErrorCode =
+  | 'unreachable'
+  | 'unauthorized'
+  | 'not_found'
+  | 'moved'
+  | 'throttled'
+  | 'refused'
+  | 'server_error'
+  | 'invalid_answer'
+
+function codeOf(status: number): SuperOfficeApiErrorCode {
+  if (status === 0) return 'unreachable'
+  if (status === 401 || status === 403) return 'unauthorized'
+  if (status === 404) return 'not_found'
+  if (status === 421) return 'moved'
+  if (status === 429) return 'throttled'
+  if (status >= 500) return 'server_error'
+  if (status >= 400) return 'refused'
+  return 'invalid_answer'
 }
 
 /** How the HTTP layer behaves; every field has a default. */

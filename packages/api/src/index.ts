@@ -24,7 +24,7 @@ export type {
   SaleStakeholderEntity,
   TicketEntity,
 } from './generated/entities.js'
-export { type HttpLimits, SuperOfficeApiError } from './http.js'
+export { type HttpLimits, SuperOfficeApiError, type SuperOfficeApiErrorCode } from './http.js'
 export { loadSuperOfficePrivateKey } from './private-key.js'
 export {
   type ReconcileOptions,

@@ -413,7 +413,7 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
       fail(
         error instanceof SuperOfficeWebhookError
           ? error
-          : new SuperOfficeWebhookError('handler_failed', 'The notification could not be processed.', { cause: error }),
+          : new SuperOfficeWebhookError('internal_error', 'The notification could not be processed.', { cause: error }),
       ),
     receive: (input: SuperOfficeRequestInput) =>
       receiveSuperOfficeRequest(

@@ -96,10 +96,17 @@ describe('the API client and a hostile peer', () => {
     expect(error.message).toMatch(/retry after 999999 s, more than the 60 s/)
     // What SuperOffice asked for travels with the error: the inbox holds the tenant that long.
     expect(error.retryAfterMs).toBe(999_999_000)
+    expect(error.code).toBe('throttled')
     const html = await peer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>')
     })
-    await expect((await apiAt(html)).request('Cust1', 'GET', '/Sale/1')).rejects.toThrow(/not JSON \(text\/html\)/)
+    const notJson = (await (
+      await apiAt(html)
+    )
+      .request('Cust1', 'GET', '/Sale/1')
+      .catch((e: unknown) => e)) as SuperOfficeApiError
+    expect(notJson.message).toMatch(/not JSON \(text\/html\)/)
+    expect(notJson.code).toBe('invalid_answer')
   })
 
   it('a 429 asking for no wait (0, a past date, a fraction of a millisecond) settles: retried like a 5xx, with backoff', async () => {
@@ -260,6 +267,7 @@ describe('the API client and a hostile peer', () => {
     })
     const error = (await api.request('Cust1', 'GET', '/Sale/1').catch((e: unknown) => e)) as SuperOfficeApiError
     expect(error.status).toBe(0)
+    expect(error.code).toBe('unreachable')
     expect(error.message).toMatch(/could not be reached/)
   })
 

@@ -1,6 +1,6 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
-import type { BullMQInbox } from './index.js'
+import type { BullMQInbox } from './types.js'
 
 /**
  * Options of {@link superOfficeInboxBoard}.

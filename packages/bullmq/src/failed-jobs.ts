@@ -1,6 +1,6 @@
 import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
 import type { Job } from 'bullmq'
-import type { BullMQFailedJob } from './index.js'
+import type { BullMQFailedJob } from './types.js'
 
 /** A failed job as `inbox.failed()` lists it, also when its data is gone. */
 export function failedJob(job: Job<SuperOfficeInboxJob>): BullMQFailedJob {

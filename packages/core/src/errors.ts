@@ -31,6 +31,7 @@ export type SuperOfficeWebhookErrorCode =
   | 'token_replayed'
   | 'keys_unavailable'
   | 'application_id_missing'
+  | 'internal_error'
 
 const statusByCode = {
   payload_too_large: 413,
@@ -60,6 +61,8 @@ const statusByCode = {
   keys_unavailable: 503,
   // The deployment has no application id to check the token's audience against.
   application_id_missing: 500,
+  // Not the request's fault nor a handler's: a bug in the pipeline or an adapter. SuperOffice retries.
+  internal_error: 500,
 } as const satisfies Record<SuperOfficeWebhookErrorCode, number>
 
 /** HTTP status the pipeline answers with for an error code. Never 410. */

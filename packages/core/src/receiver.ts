@@ -188,7 +188,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       fail(
         isSuperOfficeWebhookError(error)
           ? error
-          : new SuperOfficeWebhookError('handler_failed', 'The webhook could not be processed.', { cause: error }),
+          : new SuperOfficeWebhookError('internal_error', 'The webhook could not be processed.', { cause: error }),
       ),
     receive: (input) => receiveRequest(webhooks, input, handleNow, () => fail(methodNotAllowed())),
     async handleRequest(request) {

@@ -30,6 +30,16 @@ function receiver(options: SuperOfficeWebhooksOptions = {}) {
 }
 
 describe('answer contract', () => {
+  it('500 internal_error: an error that is neither the request\'s nor a handler\'s (a pipeline or adapter bug), its text kept out of the answer', () => {
+    const errors: { code: string }[] = []
+    const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
+    webhooks.onError((error) => void errors.push(error))
+    const answer = webhooks.answerError(new Error('cannot read properties of undefined (secret: s3cr3t)'))
+    expect(answer).toMatchObject({ status: 500, body: { ok: false, error: 'internal_error' } })
+    expect(JSON.stringify(answer.body)).not.toContain('s3cr3t')
+    expect(errors.map((e) => e.code)).toEqual(['internal_error'])
+  })
+
   it('200: verified and handled', async () => {
     const { webhooks } = receiver()
     const handler = vi.fn()
