@@ -61,10 +61,10 @@ export type SuperOfficeWebhook = z.output<typeof superOfficeWebhookSchema>
  *
  * @example
  * ```ts
- * const input: SuperOfficeWebhookInput = { Name: 'crm-sync', Events: ['sale.sold'], TargetUrl: url, Secret: secret }
+ * const input: SuperOfficeWebhookDraft = { Name: 'crm-sync', Events: ['sale.sold'], TargetUrl: url, Secret: secret }
  * ```
  */
-export type SuperOfficeWebhookInput = Partial<Omit<SuperOfficeWebhook, 'WebhookId'>> & {
+export type SuperOfficeWebhookDraft = Partial<Omit<SuperOfficeWebhook, 'WebhookId'>> & {
   Name: string
   Events: string[]
   TargetUrl: string
@@ -169,13 +169,13 @@ export interface SuperOfficeWebhookClient {
   /** `GET /Webhook/{id}`. */
   get(id: number): Promise<SuperOfficeWebhook>
   /** `POST /Webhook`. SuperOffice first posts a signed `test` event to the TargetUrl and refuses to save unless it answers 200. */
-  create(webhook: SuperOfficeWebhookInput): Promise<SuperOfficeWebhook>
+  create(webhook: SuperOfficeWebhookDraft): Promise<SuperOfficeWebhook>
   /** `PUT /Webhook/{id}`: the whole webhook (read it first, change what you need). Tests the target like `create`. */
-  update(id: number, webhook: SuperOfficeWebhookInput | SuperOfficeWebhook): Promise<SuperOfficeWebhook>
+  update(id: number, webhook: SuperOfficeWebhookDraft | SuperOfficeWebhook): Promise<SuperOfficeWebhook>
   /** `DELETE /Webhook/{id}`. */
   delete(id: number): Promise<void>
   /** `POST /Webhook/Test`: pings the target with a `test` event. */
-  test(webhook: SuperOfficeWebhookInput | SuperOfficeWebhook): Promise<SuperOfficeWebhookTestResult>
+  test(webhook: SuperOfficeWebhookDraft | SuperOfficeWebhook): Promise<SuperOfficeWebhookTestResult>
   /** `POST /Webhook/{eventName}/{primaryKey}`: signals a (custom) event to every webhook subscribed to it. */
   signal(eventName: string, primaryKey: number, body?: Record<string, unknown>): Promise<void>
   /** `GET /Webhook/{id}/LastError`: the last failed answer SuperOffice recorded ('' when none). */

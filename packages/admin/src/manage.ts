@@ -1,7 +1,7 @@
 import type {
   SuperOfficeWebhook,
   SuperOfficeWebhookClient,
-  SuperOfficeWebhookInput,
+  SuperOfficeWebhookDraft,
   SuperOfficeWebhookState,
 } from './client.js'
 
@@ -85,7 +85,7 @@ export async function ensureWebhook(
   client: SuperOfficeWebhookClient,
   options: EnsureWebhookOptions,
 ): Promise<EnsureWebhookResult> {
-  const wanted: SuperOfficeWebhookInput = {
+  const wanted: SuperOfficeWebhookDraft = {
     Name: options.name,
     TargetUrl: options.targetUrl,
     Events: options.events,

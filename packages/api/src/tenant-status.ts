@@ -10,6 +10,7 @@ import {
   type SuperOfficeWebhookAnswer,
   SuperOfficeWebhookError,
   type SuperOfficeWebhookInput,
+  superOfficeTenantChangeTypes,
   toResponse,
 } from '@superoffice-webhooks/core'
 import type { JWTPayload } from 'jose'
@@ -19,15 +20,8 @@ import { resolveEnvironment, type SuperOfficeEnvironment } from './environment.j
 import { type HttpLimits, limitsOf } from './http.js'
 import { createJwtVerifier, KeySetUnavailableError, TENANT_CLAIM, TICKET_CLAIM } from './ticket.js'
 
-/** SuperOffice's tenant status change types, by name (`ChangeType` numbers 0-5). */
-export const superOfficeTenantChangeTypes = {
-  Upgrade: 0,
-  BackupRestored: 1,
-  Suspend: 2,
-  Resume: 3,
-  Delete: 4,
-  Move: 5,
-} as const
+// SuperOffice's tenant status change types live in core, shared with the Online stand-in.
+export { superOfficeTenantChangeTypes }
 
 /**
  * A tenant status change by name.

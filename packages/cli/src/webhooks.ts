@@ -5,7 +5,7 @@ import {
   SuperOfficeApiError,
   type SuperOfficeWebhook,
   type SuperOfficeWebhookClient,
-  type SuperOfficeWebhookInput,
+  type SuperOfficeWebhookDraft,
   type SuperOfficeWebhookState,
   type WebhookStateChange,
   watchWebhooks,
@@ -13,8 +13,8 @@ import {
 import {
   createSuperOfficeApi,
   type SuperOfficeApi,
-  type SuperOfficeEnvironment,
   SuperOfficeTenantStateError,
+  superOfficeApiOptionsFromEnv,
 } from '@superoffice-webhooks/api'
 import { clean, dim, EXIT, errRed, green, parse, red, secretFrom, UsageError, yellow } from './common.js'
 import { allTenants } from './fleet.js'
@@ -71,30 +71,30 @@ type CredentialFlags = {
   'system-user-tokens'?: string | undefined
 }
 
-/** The Online environment and the app's credentials, from the flags and the environment. */
-function onlineFrom(values: CredentialFlags) {
+/**
+ * The API client options from the flags over the environment, read by the library's own
+ * `superOfficeApiOptionsFromEnv` (so a key with escaped line breaks, a key file, an access token
+ * or a system user work here as they do in an app). `undefined` when no credential is given.
+ */
+function apiOptionsFrom(values: CredentialFlags, overrides: Record<string, string | undefined> = {}) {
   const env = process.env
-  const name = values.environment ?? env.SUPEROFFICE_ENVIRONMENT ?? 'online'
-  const environment: SuperOfficeEnvironment | undefined =
-    name === 'sod' || name === 'stage' || name === 'online'
-      ? name
-      : /^https?:\/\//.test(name)
-        ? { authority: name }
-        : undefined
-  if (!environment) throw new UsageError(`--environment must be sod, stage, online or an authority URL, not '${name}'.`)
-  const appToken = values['app-token'] ?? env.SUPEROFFICE_APP_TOKEN
-  let privateKey = env.SUPEROFFICE_PRIVATE_KEY
-  const keyFile = values['private-key'] ?? env.SUPEROFFICE_PRIVATE_KEY_FILE
-  if (keyFile) {
-    try {
-      privateKey = readFileSync(keyFile, 'utf8')
-    } catch (error) {
-      throw new UsageError(
-        `--private-key: cannot read ${keyFile} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-      )
-    }
+  const merged: Record<string, string | undefined> = {
+    ...env,
+    SUPEROFFICE_ENVIRONMENT: values.environment ?? env.SUPEROFFICE_ENVIRONMENT,
+    SUPEROFFICE_APP_TOKEN: values['app-token'] ?? env.SUPEROFFICE_APP_TOKEN,
+    SUPEROFFICE_PRIVATE_KEY_FILE: values['private-key'] ?? env.SUPEROFFICE_PRIVATE_KEY_FILE,
+    SUPEROFFICE_SYSTEM_USER_TOKEN: values['system-user-token'] ?? env.SUPEROFFICE_SYSTEM_USER_TOKEN,
+    SUPEROFFICE_ACCESS_TOKEN: values.token ?? env.SUPEROFFICE_ACCESS_TOKEN,
+    ...overrides,
   }
-  return { environment, appToken, privateKey }
+  try {
+    return superOfficeApiOptionsFromEnv(merged)
+  } catch (error) {
+    // The library names the variables; each has its flag: --app-token, --private-key FILE,
+    // --system-user-token, --environment.
+    if (error instanceof TypeError) throw new UsageError(`${error.message} (or the flags: see --help)`)
+    throw error
+  }
 }
 
 /**
@@ -137,17 +137,15 @@ export function systemUserTokensFrom(values: CredentialFlags): Map<string, strin
 
 /** An API client for every tenant of `tokens` (each with its own system user). */
 export function fleetApiFrom(values: CredentialFlags, tokens: Map<string, string>): SuperOfficeApi {
-  const { environment, appToken, privateKey } = onlineFrom(values)
-  const missing = [
-    appToken ? '' : '--app-token (SUPEROFFICE_APP_TOKEN)',
-    privateKey ? '' : '--private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY)',
-  ].filter(Boolean)
-  if (missing.length > 0) throw new UsageError(`all tenants need the app's ${missing.join(', ')}.`)
+  // One tenant's token satisfies the library's check; the client then asks per tenant.
+  const options = apiOptionsFrom(values, {
+    SUPEROFFICE_SYSTEM_USER_TOKEN: 'per-tenant',
+    SUPEROFFICE_ACCESS_TOKEN: undefined,
+  })
+  if (!options) throw new UsageError("all tenants need the app's --app-token and --private-key FILE.")
   try {
     return createSuperOfficeApi({
-      environment,
-      applicationToken: appToken,
-      privateKey,
+      ...options,
       systemUserToken: (tenant) => {
         const token = tokens.get(tenant)
         if (!token) throw new TypeError(`no system user token for tenant ${tenant}`)
@@ -180,33 +178,14 @@ function clientFrom(values: CredentialFlags, signal: AbortSignal): SuperOfficeWe
       'which tenant? SuperOffice Online: --tenant Cust12345 (or SUPEROFFICE_TENANT) with the app credentials; on-premise: --api https://<host>/<path> with --token; every tenant: --all-tenants.',
     )
   }
-  const { environment, appToken, privateKey } = onlineFrom(values)
-  const systemUserToken = values['system-user-token'] ?? env.SUPEROFFICE_SYSTEM_USER_TOKEN
+  const options = apiOptionsFrom(values)
+  if (!options) {
+    throw new UsageError(
+      'a system user needs --app-token (SUPEROFFICE_APP_TOKEN), --private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY), --system-user-token (SUPEROFFICE_SYSTEM_USER_TOKEN); or pass --token.',
+    )
+  }
   try {
-    if (token && !systemUserToken) {
-      // An OAuth access token of a signed-in user, on the tenant's current host.
-      const api = createSuperOfficeApi({
-        environment,
-        accessToken: token,
-        ...(appToken ? { applicationToken: appToken } : {}),
-        retries: 2,
-      })
-      return createSuperOfficeWebhookClient({ api, tenant, signal })
-    }
-    const missing = [
-      appToken ? '' : '--app-token (SUPEROFFICE_APP_TOKEN)',
-      privateKey ? '' : '--private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY)',
-      systemUserToken ? '' : '--system-user-token (SUPEROFFICE_SYSTEM_USER_TOKEN)',
-    ].filter(Boolean)
-    if (missing.length > 0) throw new UsageError(`a system user needs ${missing.join(', ')}; or pass --token.`)
-    const api = createSuperOfficeApi({
-      environment,
-      applicationToken: appToken,
-      privateKey,
-      systemUserToken,
-      retries: 2,
-    })
-    return createSuperOfficeWebhookClient({ api, tenant, signal })
+    return createSuperOfficeWebhookClient({ api: createSuperOfficeApi({ ...options, retries: 2 }), tenant, signal })
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError(error.message)
     throw error
@@ -282,8 +261,8 @@ export async function webhooks(args: string[]): Promise<number> {
         const current = await client.get(id())
         const state = values.state
         if (state && !STATES.includes(state)) throw new UsageError(`--state must be one of ${STATES.join(', ')}.`)
-        const next: SuperOfficeWebhookInput = {
-          ...(current as SuperOfficeWebhookInput),
+        const next: SuperOfficeWebhookDraft = {
+          ...(current as SuperOfficeWebhookDraft),
           ...(values.name ? { Name: values.name } : {}),
           ...(values.url ? { TargetUrl: values.url } : {}),
           ...(events.length ? { Events: events } : {}),

@@ -3,7 +3,7 @@
 // the secrets and the inbox, and a receiver that verifies each tenant with its own secret.
 import { spawn } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -238,7 +238,13 @@ describe.runIf(hasRedis)('superoffice-webhooks over every tenant', () => {
       total: 12,
       entities: { sale: { rows: 12, queued: 12 } },
     })
-    const again = await runCli([...args, '--queue', 'recovered'], { env })
+    // The key in a variable with its line breaks escaped, as many hosts store it: read the way
+    // the library reads it (superOfficeApiOptionsFromEnv).
+    const escaped = readFileSync(join(dir, 'key.pem'), 'utf8').replace(/\n/g, '\\n')
+    const again = await runCli([...args, '--queue', 'recovered'], {
+      env: { ...env, SUPEROFFICE_PRIVATE_KEY_FILE: '', SUPEROFFICE_PRIVATE_KEY: escaped },
+    })
+    expect(again.stderr).toBe('')
     expect(again.stdout).toMatch(/sale: 12 rows changed/)
     const inbox = createBullMQInbox({ connection: redis.url, queueName: 'recovered', logger: false })
     try {

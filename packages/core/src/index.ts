@@ -105,6 +105,7 @@ export {
   verifySignatureSync,
   verifySignatureWebCrypto,
 } from './signature.js'
+export { superOfficeTenantChangeTypes } from './tenant-changes.js'
 export type {
   NodeBodyLike,
   SuperOfficeAnswerBody,

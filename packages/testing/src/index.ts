@@ -1,6 +1,5 @@
 export { createTestEvent, newEventId, superOfficeTimestamp, type TestEvent, type TestEventOverrides } from './events.js'
 export {
-  SUPEROFFICE_CHANGE_TYPES,
   type SuperOfficeOnline,
   type SuperOfficeOnlineCall,
   type SuperOfficeOnlineOptions,

@@ -9,20 +9,11 @@
 import { createPublicKey, createVerify, type KeyObject, randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { superOfficeTenantChangeTypes } from '@superoffice-webhooks/core'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 
 const TICKET_CLAIM = 'http://schemes.superoffice.net/identity/ticket'
 const TENANT_CLAIM = 'http://schemes.superoffice.net/identity/ctx'
-
-/** SuperOffice's tenant status change types (`ChangeType`), by name. */
-export const SUPEROFFICE_CHANGE_TYPES = {
-  Upgrade: 0,
-  BackupRestored: 1,
-  Suspend: 2,
-  Resume: 3,
-  Delete: 4,
-  Move: 5,
-} as const
 
 /**
  * One tenant of the stand-in.
@@ -186,7 +177,7 @@ export interface SuperOfficeOnline {
   /** A tenant status notification body, as SuperOffice posts it. */
   notification(
     tenant: string,
-    changeType: keyof typeof SUPEROFFICE_CHANGE_TYPES,
+    changeType: keyof typeof superOfficeTenantChangeTypes,
     options?: Omit<SuperOfficeOnlineTokenOptions, 'tenant'> & { tokenTenant?: string },
   ): Promise<Record<string, unknown>>
   close(): Promise<void>
@@ -589,7 +580,7 @@ export async function startSuperOfficeOnline(options: SuperOfficeOnlineOptions):
       const { tokenTenant, ...tokenOptions } = notificationOptions
       const token = await online.notificationToken(tenant, { ...tokenOptions, tenant: tokenTenant ?? tenant })
       const body: Record<string, unknown> = {
-        ChangeType: SUPEROFFICE_CHANGE_TYPES[changeType],
+        ChangeType: superOfficeTenantChangeTypes[changeType],
         ContextIdentifier: tenant,
         VersionName: 'Release_11.10_stand-in',
         FileVersion: '11.10.0.0',
