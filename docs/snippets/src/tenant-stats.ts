@@ -5,5 +5,6 @@ const inbox = createBullMQInbox({ connection: 'redis://localhost:6379', fairness
 // #region readme
 const { tenants } = await inbox.stats({ byTenant: true })
 const behind = Object.entries(tenants).filter(([, t]) => t.oldestWaitingMs > 10 * 60_000)
+
 // #endregion readme
 export { behind }

@@ -7,6 +7,7 @@ import {
   type SuperOfficeErrorHandler,
   type SuperOfficeReceiver,
   type SuperOfficeRequestInput,
+  type SuperOfficeSecretStore,
   type SuperOfficeWebhookAnswer,
   SuperOfficeWebhookError,
   type SuperOfficeWebhookInput,
@@ -124,6 +125,13 @@ export interface SuperOfficeTenantStatusOptions extends Pick<HttpLimits, 'fetch'
   inbox?: SuperOfficeTenantInbox
   /** With `inbox`: a `Delete` removes the tenant's stored work (`inbox.purgeTenant`) instead of pausing it. Default false. */
   purgeOnDelete?: boolean
+  /**
+   * The store of each tenant's webhook secret (`ensureTenantWebhooks`, `secretsFromStore`): with
+   * it, a `Delete` forgets the tenant's secrets, so nothing signed with them is accepted any more.
+   * Opt-in, since it cannot be undone. Runs before your handlers; if it fails the answer is 500 and
+   * SuperOffice retries.
+   */
+  secrets?: Pick<SuperOfficeSecretStore, 'delete'>
   /**
    * Where the tokens already handled are remembered until they expire, so a captured notification
    * cannot be posted again (401 `token_replayed`). Default: this process's memory. With several
@@ -363,6 +371,23 @@ export function createSuperOfficeTenantStatus(options: SuperOfficeTenantStatusOp
           new SuperOfficeWebhookError('inbox_unavailable', 'The inbox could not be updated; SuperOffice may retry.', {
             cause,
           }),
+          request,
+        )
+      }
+    }
+    if (name === 'Delete' && options.secrets) {
+      try {
+        await options.secrets.delete(body.ContextIdentifier)
+      } catch (cause) {
+        await Promise.resolve(replays.release(replayKey)).catch(() => {})
+        return fail(
+          new SuperOfficeWebhookError(
+            'secret_unavailable',
+            "The tenant's secrets could not be forgotten; SuperOffice may retry.",
+            {
+              cause,
+            },
+          ),
           request,
         )
       }

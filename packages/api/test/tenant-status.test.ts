@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createMemorySecretStore } from '@superoffice-webhooks/core'
 import { type SuperOfficeOnline, startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
 import {
@@ -180,6 +181,39 @@ describe('createSuperOfficeTenantStatus', () => {
       message: 'A handler failed; SuperOffice may retry.',
     })
     expect(String(errors[0])).toMatch(/the database is down/)
+  })
+
+  it("with secrets, a Delete forgets that tenant's webhook secrets (no other tenant's); a store that fails answers 500 and the retry is handled", async () => {
+    const secrets = createMemorySecretStore({ Cust12345: ['a-secret'], Cust999: ['b-secret'] })
+    let failing = true
+    const flaky = {
+      delete: async (tenant: string) => {
+        if (failing) throw new Error('the store is down')
+        await secrets.delete(tenant)
+      },
+    }
+    const status = createSuperOfficeTenantStatus({
+      environment: { authority: online.authority },
+      applicationId: online.applicationId,
+      secrets: flaky,
+      logger: false,
+    })
+    const deleted: string[] = []
+    status.on('Delete', (n) => void deleted.push(n.ContextIdentifier))
+    const url = await serve(status)
+    const notification = await online.notification('Cust12345', 'Delete')
+    const first = await post(url, notification)
+    expect(first.status).toBe(500)
+    expect(await first.json()).toMatchObject({ error: 'secret_unavailable' })
+    expect(deleted).toEqual([]) // the handlers wait for the secrets to be forgotten
+    failing = false
+    expect((await post(url, notification)).status).toBe(200) // SuperOffice's retry
+    expect(deleted).toEqual(['Cust12345'])
+    expect(await secrets.get('Cust12345')).toEqual([])
+    expect(await secrets.get('Cust999')).toEqual(['b-secret'])
+    // Another change type leaves the secrets alone.
+    expect((await post(url, await online.notification('Cust999', 'Suspend'))).status).toBe(200)
+    expect(await secrets.get('Cust999')).toEqual(['b-secret'])
   })
 
   it('a Move makes the API client look the endpoint up at once: no 421 on the next call', async () => {

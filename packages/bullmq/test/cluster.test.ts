@@ -112,6 +112,60 @@ describe.runIf(hasRedisCluster)(`the inbox on Redis Cluster (BullMQ ${major})`, 
       await until(() => order.length === 38, 120_000, 'the resumed tenant')
       await worker.close()
       expect(new Set(order).size).toBe(38)
+      // Purge: a paused tenant's stored work is removed, and said how much.
+      await inbox.pauseTenant('CustGone')
+      for (let i = 1; i <= 4; i++) await deliver('CustGone', i)
+      const restart = inbox.work(webhooks, { concurrency: 2 })
+      await until(async () => (await inbox.stats({ byTenant: true })).tenants.CustGone?.parked === 4, 60_000, 'parked')
+      expect(await inbox.purgeTenant('CustGone')).toMatchObject({ delayed: 4, total: 4 })
+      await restart.close()
+      expect(order.some((o) => o.startsWith('CustGone#'))).toBe(false)
+    } finally {
+      await webhooks.close()
+      client.disconnect()
+    }
+  })
+
+  it('coalescing and ordered work on the cluster: a burst for one row runs once, with every change and the newest body', async () => {
+    const client = connect()
+    const inbox = createBullMQInbox({
+      connection: client,
+      prefix: '{superoffice}',
+      queueName: `cluster-coalesce-${major}`,
+      logger: false,
+      fairness: 'tenant',
+      orderBy: 'entity',
+      coalesce: { delayMs: 200, maxDelayMs: 5_000 },
+    })
+    const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
+    const seen: { changes: string[]; heading: unknown; merged: number | undefined }[] = []
+    webhooks.on('sale.changed', (event, { coalesced }) => {
+      seen.push({
+        changes: [...event.Changes],
+        heading: (event as { Heading?: unknown }).Heading,
+        merged: coalesced?.count,
+      })
+    })
+    try {
+      const base = Date.now()
+      for (const [i, field] of ['heading', 'amount', 'stage'].entries()) {
+        const event = createTestEvent('sale.changed', {
+          ContextIdentifier: 'CustRow',
+          PrimaryKey: 7,
+          Changes: [field],
+          Timestamp: new Date(base + i * 1000).toISOString(),
+        })
+        const { body, headers } = signedPayload({ ...event, Heading: `v${i}` }, { secret })
+        expect((await webhooks.handle({ rawBody: body, headers })).status).toBe(200)
+      }
+      const worker = inbox.work(webhooks, { concurrency: 2 })
+      await until(() => seen.length >= 1, 60_000, 'the merged job')
+      await sleep(500)
+      await worker.close()
+      expect(seen).toHaveLength(1)
+      expect(seen[0]?.changes.sort()).toEqual(['amount', 'heading', 'stage'])
+      expect(seen[0]?.heading).toBe('v2')
+      expect(seen[0]?.merged).toBe(3)
     } finally {
       await webhooks.close()
       client.disconnect()

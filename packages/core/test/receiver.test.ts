@@ -30,7 +30,7 @@ function receiver(options: SuperOfficeWebhooksOptions = {}) {
 }
 
 describe('answer contract', () => {
-  it('500 internal_error: an error that is neither the request\'s nor a handler\'s (a pipeline or adapter bug), its text kept out of the answer', () => {
+  it("500 internal_error: an error that is neither the request's nor a handler's (a pipeline or adapter bug), its text kept out of the answer", () => {
     const errors: { code: string }[] = []
     const webhooks = createSuperOfficeWebhooks({ secret, logger: false })
     webhooks.onError((error) => void errors.push(error))
