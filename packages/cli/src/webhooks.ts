@@ -92,7 +92,17 @@ function apiOptionsFrom(values: CredentialFlags, overrides: Record<string, strin
   } catch (error) {
     // The library names the variables; each has its flag: --app-token, --private-key FILE,
     // --system-user-token, --environment.
-    if (error instanceof TypeError) throw new UsageError(`${error.message} (or the flags: see --help)`)
+    if (error instanceof TypeError) {
+      const named = error.message
+        .replace(
+          'SUPEROFFICE_PRIVATE_KEY or SUPEROFFICE_PRIVATE_KEY_FILE',
+          '--private-key FILE (SUPEROFFICE_PRIVATE_KEY_FILE or SUPEROFFICE_PRIVATE_KEY)',
+        )
+        .replace(/\bSUPEROFFICE_APP_TOKEN\b/, '--app-token (SUPEROFFICE_APP_TOKEN)')
+        .replace(/\bSUPEROFFICE_SYSTEM_USER_TOKEN\b/, '--system-user-token (SUPEROFFICE_SYSTEM_USER_TOKEN)')
+        .replace(/^SUPEROFFICE_ENVIRONMENT\b/, '--environment (SUPEROFFICE_ENVIRONMENT)')
+      throw new UsageError(named)
+    }
     throw error
   }
 }

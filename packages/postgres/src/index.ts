@@ -76,38 +76,12 @@ export function createPostgresDedupeStore(
   const tokens = new Map<string, string>()
   let claims = 0
 
-  const run = async (text: string, values: unknown[]) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
-    })
-    try {
-      return await Promise.race([client.query(text, values), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-
-  // The table, once; a failure (the server down) is tried again on the next call.
-  let created: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined
-  const ensureTable = () => {
-    created ??= run(
-      `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
-      [],
-    ).then(
-      () => undefined,
-      (error: unknown) => {
-        // Two instances creating the table at once: PostgreSQL's IF NOT EXISTS is not atomic, and
-        // the loser reports a duplicate (of the table, its row type or its catalog row); the table
-        // exists either way.
-        const code = (error as { code?: unknown } | null)?.code
-        if (code === '23505' || code === '42P07' || code === '42710') return
-        created = undefined
-        throw error
-      },
-    )
-    return created
-  }
+  const run = boundedQuery(client, timeoutMs)
+  const ensureTable = tableOnce(
+    run,
+    `CREATE TABLE IF NOT EXISTS ${table} (key text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
+    options.createTable === false,
+  )
 
   return {
     async claim(key, ttlMs) {
@@ -191,33 +165,12 @@ export function createPostgresSecretStore(
   const table = options.table ?? 'superoffice_webhooks_secrets'
   if (!NAME.test(table)) throw new TypeError(`createPostgresSecretStore: '${table}' is not a plain table name.`)
   const timeoutMs = options.commandTimeoutMs ?? 1000
-  const run = async (text: string, values: unknown[]) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
-    })
-    try {
-      return await Promise.race([client.query(text, values), timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
-  let created: Promise<void> | undefined = options.createTable === false ? Promise.resolve() : undefined
-  const ensureTable = () => {
-    created ??= run(
-      `CREATE TABLE IF NOT EXISTS ${table} (tenant text PRIMARY KEY, secrets text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
-      [],
-    ).then(
-      () => undefined,
-      (error: unknown) => {
-        const code = (error as { code?: unknown } | null)?.code
-        if (code === '23505' || code === '42P07' || code === '42710') return
-        created = undefined
-        throw error
-      },
-    )
-    return created
-  }
+  const run = boundedQuery(client, timeoutMs)
+  const ensureTable = tableOnce(
+    run,
+    `CREATE TABLE IF NOT EXISTS ${table} (tenant text PRIMARY KEY, secrets text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+    options.createTable === false,
+  )
   return {
     async get(tenant) {
       await ensureTable()
@@ -245,5 +198,42 @@ export function createPostgresSecretStore(
       const { rows } = await run(`SELECT tenant FROM ${table} ORDER BY tenant`, [])
       return rows.map((row) => String(row.tenant))
     },
+  }
+}
+
+/** Queries bounded by `timeoutMs`: a pool waiting for a connection, or a stopped server, fails the call instead of hanging it. */
+function boundedQuery(client: PgQueryable, timeoutMs: number) {
+  return async (text: string, values: unknown[]) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
+    })
+    try {
+      return await Promise.race([client.query(text, values), timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}
+
+/**
+ * Makes a table once (`skip` when migrations own it); a failure (the server down) is tried again
+ * on the next call. Two instances creating it at once: PostgreSQL's IF NOT EXISTS is not atomic,
+ * and the loser reports a duplicate (of the table, its row type or its catalog row); the table
+ * exists either way.
+ */
+function tableOnce(run: ReturnType<typeof boundedQuery>, ddl: string, skip: boolean) {
+  let created: Promise<void> | undefined = skip ? Promise.resolve() : undefined
+  return () => {
+    created ??= run(ddl, []).then(
+      () => undefined,
+      (error: unknown) => {
+        const code = (error as { code?: unknown } | null)?.code
+        if (code === '23505' || code === '42P07' || code === '42710') return
+        created = undefined
+        throw error
+      },
+    )
+    return created
   }
 }

@@ -52,13 +52,7 @@ export function createRedisDedupeStore(
   const send = commandSender(client)
   const tokens = new Map<string, string>()
 
-  const run = (args: string[]): Promise<unknown> => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs)
-    })
-    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
-  }
+  const run = bounded(send, timeoutMs)
 
   return {
     async claim(key, ttlMs) {
@@ -130,13 +124,7 @@ export function createRedisSecretStore(
   const prefix = options.prefix ?? 'superoffice-webhooks:'
   const timeoutMs = options.commandTimeoutMs ?? 1000
   const send = commandSender(client)
-  const run = (args: string[]): Promise<unknown> => {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs)
-    })
-    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
-  }
+  const run = bounded(send, timeoutMs)
   const key = (tenant: string) => `${prefix}secret:${tenant}`
   const index = `${prefix}secret-tenants`
   return {
@@ -159,5 +147,19 @@ export function createRedisSecretStore(
       const members = await run(['SMEMBERS', index])
       return Array.isArray(members) ? members.map(String) : []
     },
+  }
+}
+
+/**
+ * Commands bounded by `timeoutMs`: clients queue commands while reconnecting, so without a bound
+ * an outage would hang every call.
+ */
+function bounded(send: (args: string[]) => Promise<unknown>, timeoutMs: number) {
+  return (args: string[]): Promise<unknown> => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs)
+    })
+    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
   }
 }
