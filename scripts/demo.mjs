@@ -152,4 +152,4 @@ The app has stopped. Next:
   node packages/cli/dist/cli.js send http://localhost:3000/webhooks/superoffice --event sale.sold --secret …
   node packages/cli/dist/cli.js simulate http://localhost:3000/webhooks/superoffice --secret … --report sim.html
   bash scripts/dev.sh test                  everything CI runs
-Docs: README.md (Quick start, adapters, the inbox), docs/README.md (every page).`)
+Docs: README.md (quick start per framework), docs/README.md (every guide; bash scripts/dev.sh docs serves them as a site).`)
