@@ -13,6 +13,7 @@ const steps = [
     'pnpm',
     ['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--output-logs=errors-only', '--continue'],
   ],
+  ['the API reports match the built types (api-extractor)', 'node', ['scripts/api-report.mjs', '--check']],
   [
     'core on the lowest zod its range allows',
     'pnpm',

@@ -6,6 +6,7 @@
 #   bash scripts/dev.sh demo     build, start the Koa example and send it every sample event
 #   bash scripts/dev.sh test     build, lint, typecheck, tests and package checks (what CI runs)
 #   bash scripts/dev.sh bench    benchmarks
+#   bash scripts/dev.sh docs     serve the documentation site (guides and API reference) on :5173
 #   bash scripts/dev.sh start APP build and start one example app (koa-example, nestjs-example…)
 #   bash scripts/dev.sh pack [DIR] every published package's tarball in one folder (default ./tarballs)
 #   bash scripts/dev.sh pnpm ... any pnpm command with the pinned toolchain
@@ -75,7 +76,11 @@ case "$cmd" in
     app="${1:?usage: bash scripts/dev.sh start <koa-example|express-example|nestjs-example|nitro-example|nuxt-example|hono-example|next-example|edge-example>}"
     install; pnpm exec turbo run build --filter "$app..." --output-logs=errors-only; pnpm --filter "$app" start ;;
   pack) install; node scripts/pack.mjs "$@" ;;
+  docs)
+    # The API reference is generated from the packages' sources, which import each other's builds.
+    install; pnpm exec turbo run build --filter 'docs^...' --output-logs=errors-only
+    pnpm --filter docs run dev --port "${PORT:-5173}" "$@" ;;
   pnpm) pnpm "$@" ;;
   env) echo "export PATH=\"$(dirname "$(command -v node)"):$(dirname "$(command -v pnpm)"):\$PATH\"" ;;
-  *) echo "usage: bash scripts/dev.sh [test|demo|bench|start APP|pack [DIR]|pnpm ...|env]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/dev.sh [test|demo|bench|docs|start APP|pack [DIR]|pnpm ...|env]" >&2; exit 2 ;;
 esac

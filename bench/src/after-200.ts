@@ -87,7 +87,7 @@ export interface OrderRow {
 }
 
 async function ordering(url: string, ordered: boolean): Promise<OrderRow> {
-  const { inbox, webhooks } = receiver(url, `order-${ordered}`, ordered ? { orderBy: 'entity' } : {})
+  const { webhooks } = receiver(url, `order-${ordered}`, ordered ? { orderBy: 'entity' } : {})
   const active = new Map<number, number>()
   const written = new Map<number, string>()
   let overlaps = 0
