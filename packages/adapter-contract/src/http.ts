@@ -104,3 +104,17 @@ export function uploadThenRead(url: string, size: number, chunked: boolean): Pro
     socket.on('connect', write)
   })
 }
+
+/**
+ * Sends one delivery the way SuperOffice does: up to 3 attempts, 1 s then 4 s apart, again on any
+ * answer but 200 and on a broken connection (a busy machine resets one now and then). Resolves
+ * with the last status (0 when the last attempt broke) and how many attempts it took.
+ */
+export async function sendLikeSuperOffice(send: () => Promise<number>): Promise<{ status: number; attempts: number }> {
+  const delays = [1000, 4000]
+  for (let attempt = 1; ; attempt++) {
+    const status = await send().catch(() => 0)
+    if (status === 200 || attempt > delays.length) return { status, attempts: attempt }
+    await new Promise((resolve) => setTimeout(resolve, delays[attempt - 1]))
+  }
+}

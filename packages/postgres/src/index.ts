@@ -90,12 +90,18 @@ export function createPostgresDedupeStore(
       // One statement: a new key is inserted; an existing one is taken over only when its claim
       // or completion has expired. The row lock makes concurrent claims of a key wait for each
       // other, so exactly one of them sees a row returned.
+      // A claim that lands after its bound made the pipeline answer 500: it is given back, or
+      // SuperOffice's retry would be taken for a duplicate and the event never handled.
       const result = await run(
         `INSERT INTO ${table} (key, token, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
          ON CONFLICT (key) DO UPDATE SET token = EXCLUDED.token, expires_at = EXCLUDED.expires_at
          WHERE ${table}.expires_at <= now()
          RETURNING token`,
         [key, token, Math.ceil(ttlMs)],
+        (late) => {
+          if (late.rows.length > 0)
+            run(`DELETE FROM ${table} WHERE key = $1 AND token = $2`, [key, token]).catch(() => {})
+        },
       )
       if (result.rows.length === 0) return false
       tokens.set(key, token)
@@ -203,13 +209,25 @@ export function createPostgresSecretStore(
 
 /** Queries bounded by `timeoutMs`: a pool waiting for a connection, or a stopped server, fails the call instead of hanging it. */
 function boundedQuery(client: PgQueryable, timeoutMs: number) {
-  return async (text: string, values: unknown[]) => {
+  type Result = Awaited<ReturnType<PgQueryable['query']>>
+  return async (text: string, values: unknown[], late?: (result: Result) => void) => {
     let timer: ReturnType<typeof setTimeout> | undefined
+    let timedOut = false
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`)), timeoutMs)
+      timer = setTimeout(() => {
+        timedOut = true
+        reject(new Error(`PostgreSQL did not answer within ${timeoutMs} ms`))
+      }, timeoutMs)
     })
+    const sent = client.query(text, values)
+    // `late` sees the result of a query that was given up on but still ran.
+    if (late)
+      sent.then(
+        (result) => timedOut && late(result),
+        () => {},
+      )
     try {
-      return await Promise.race([client.query(text, values), timeout])
+      return await Promise.race([sent, timeout])
     } finally {
       clearTimeout(timer)
     }

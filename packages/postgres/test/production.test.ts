@@ -1,5 +1,10 @@
 // Several instances sharing one PostgreSQL, as the Redis store's suite does with Redis.
-import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
+import {
+  hasPostgres,
+  sendLikeSuperOffice,
+  startPostgresServer,
+  type TestPostgresServer,
+} from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { superOfficeWebhooks } from '@superoffice-webhooks/koa'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
@@ -45,18 +50,22 @@ describe.runIf(hasPostgres)('several instances sharing one PostgreSQL', () => {
     return fetch(url, { method: 'POST', body, headers })
   }
 
-  it('600 deliveries, 30% duplicate EventIds, concurrency 30, over two instances: each handled once, all 200', async () => {
+  it('600 deliveries, 30% duplicate EventIds, concurrency 30, over two instances, sent as SuperOffice sends: each handled once, all 200', async () => {
     const apps = [await instance(), await instance()]
     try {
       const unique = Array.from({ length: 420 }, () => JSON.stringify(createTestEvent('sale.sold')))
       const bodies = [...unique, ...Array.from({ length: 180 }, (_, i) => unique[(i * 7) % unique.length] as string)]
       const statuses: number[] = []
       let next = 0
+      // Sent as SuperOffice sends (again after a 500 or a broken connection): on a busy machine a
+      // claim may miss its bound, and the retry must then be handled, not taken for a duplicate.
       await Promise.all(
         Array.from({ length: 30 }, async () => {
           while (next < bodies.length) {
             const i = next++
-            statuses.push((await post((apps[i % 2] as { url: string }).url, bodies[i] as string)).status)
+            const url = (apps[i % 2] as { url: string }).url
+            const { status } = await sendLikeSuperOffice(async () => (await post(url, bodies[i] as string)).status)
+            statuses.push(status)
           }
         }),
       )

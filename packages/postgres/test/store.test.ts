@@ -100,6 +100,36 @@ describe.runIf(hasPostgres)('createPostgresDedupeStore against a real PostgreSQL
     }
   })
 
+  it('a claim that lands after its bound is given back, so the retry SuperOffice sends is handled', async () => {
+    const own = await startPostgresServer()
+    // One connection: its queries run in order, so a query sent after the resume runs after the late claim.
+    const client = new pg.Client({ connectionString: own.url })
+    client.on('error', () => {})
+    await client.connect()
+    try {
+      expect(await createPostgresDedupeStore(client).claim('before', 10_000)).toBe(true)
+      const store = createPostgresDedupeStore(client, { commandTimeoutMs: 300, createTable: false })
+      own.pause()
+      try {
+        await expect(store.claim('late', 60_000)).rejects.toThrow(/did not answer within 300 ms/)
+      } finally {
+        own.resume()
+      }
+      await client.query('SELECT 1') // the late claim has run
+      let left = 1
+      for (let i = 0; i < 200 && left > 0; i++) {
+        const { rows } = await client.query('SELECT key FROM superoffice_webhooks_dedupe WHERE key = $1', ['late'])
+        left = rows.length
+        if (left > 0) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(left).toBe(0)
+      expect(await createPostgresDedupeStore(client, { createTable: false }).claim('late', 60_000)).toBe(true)
+    } finally {
+      await client.end().catch(() => {})
+      await own.stop()
+    }
+  })
+
   it('refuses something that is not a PostgreSQL client, and a table name that is not plain', () => {
     expect(() => createPostgresDedupeStore({} as never)).toThrow(/needs a node-postgres Pool/)
     expect(() => createPostgresDedupeStore(pool(), { table: 'x; DROP TABLE y' })).toThrow(/not a plain table name/)

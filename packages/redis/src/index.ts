@@ -57,7 +57,11 @@ export function createRedisDedupeStore(
   return {
     async claim(key, ttlMs) {
       const token = `claimed:${globalThis.crypto.randomUUID()}`
-      const reply = await run(['SET', prefix + key, token, 'PX', String(Math.ceil(ttlMs)), 'NX'])
+      // A SET that lands after its bound made the pipeline answer 500: the claim it took is given
+      // back, or SuperOffice's retry would be taken for a duplicate and the event never handled.
+      const reply = await run(['SET', prefix + key, token, 'PX', String(Math.ceil(ttlMs)), 'NX'], (late) => {
+        if (late === 'OK') run(['EVAL', RELEASE_SCRIPT, '1', prefix + key, token]).catch(() => {})
+      })
       if (reply !== 'OK') return false
       tokens.set(key, token)
       return true
@@ -155,11 +159,22 @@ export function createRedisSecretStore(
  * an outage would hang every call.
  */
 function bounded(send: (args: string[]) => Promise<unknown>, timeoutMs: number) {
-  return (args: string[]): Promise<unknown> => {
+  return (args: string[], late?: (reply: unknown) => void): Promise<unknown> => {
     let timer: ReturnType<typeof setTimeout> | undefined
+    let timedOut = false
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`)), timeoutMs)
+      timer = setTimeout(() => {
+        timedOut = true
+        reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`))
+      }, timeoutMs)
     })
-    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
+    const sent = send(args)
+    // `late` sees the reply of a command that was given up on but still ran.
+    if (late)
+      sent.then(
+        (reply) => timedOut && late(reply),
+        () => {},
+      )
+    return Promise.race([sent, timeout]).finally(() => clearTimeout(timer))
   }
 }

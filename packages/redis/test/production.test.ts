@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import {
   type ExampleApp,
   hasRedis,
+  sendLikeSuperOffice,
   startExampleApp,
   startRedisServer,
   type TestRedisServer,
@@ -58,14 +59,19 @@ describe.runIf(hasRedis)('several instances sharing one Redis', () => {
     await redis?.stop()
   })
 
-  it('1,000 deliveries, 30% duplicate EventIds, concurrency 50, over two instances: each handled once, all 200', async () => {
+  it('1,000 deliveries, 30% duplicate EventIds, concurrency 50, over two instances, sent as SuperOffice sends: each handled once, all 200', async () => {
     const unique = Array.from({ length: 700 }, (_, i) =>
       JSON.stringify(createTestEvent(i % 2 ? 'sale.sold' : 'contact.changed')),
     )
     const duplicates = Array.from({ length: 300 }, (_, i) => unique[(i * 7) % unique.length] as string)
     const bodies = [...unique, ...duplicates].sort(() => Math.random() - 0.5)
+    // Sent as SuperOffice sends (again after a 500 or a broken connection): on a busy machine a
+    // claim may miss its bound, and the retry must then be handled, not taken for a duplicate.
     const statuses = await pool(
-      bodies.map((body, i) => async () => (await post((apps[i % 2] as ExampleApp).url, body)).status),
+      bodies.map((body, i) => async () => {
+        const url = (apps[i % 2] as ExampleApp).url
+        return (await sendLikeSuperOffice(async () => (await post(url, body)).status)).status
+      }),
       50,
     )
     expect(statuses.filter((s) => s !== 200)).toEqual([])

@@ -123,6 +123,33 @@ describe.runIf(hasRedis)('createRedisDedupeStore against a real redis-server', (
     }
   })
 
+  it('a claim that lands after its bound is given back, so the retry SuperOffice sends is handled', async () => {
+    const client = new Redis(server.url)
+    const other = new Redis(server.url)
+    const store = createRedisDedupeStore(client, { commandTimeoutMs: 200 })
+    await client.ping()
+    server.pause()
+    try {
+      // The pipeline answered 500 for this claim; the SET is still in Redis's socket and runs on resume.
+      await expect(store.claim('late', 60_000)).rejects.toThrow(/did not answer SET within 200 ms/)
+    } finally {
+      server.resume()
+    }
+    try {
+      await client.ping() // one connection answers in order: the late SET has run
+      let left: unknown = 'claimed'
+      for (let i = 0; i < 200 && left !== null; i++) {
+        left = await other.get('superoffice-webhooks:late')
+        if (left !== null) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(left).toBeNull()
+      expect(await createRedisDedupeStore(other).claim('late', 60_000)).toBe(true)
+    } finally {
+      client.disconnect()
+      other.disconnect()
+    }
+  })
+
   it('refuses something that is not a Redis client', () => {
     expect(() => createRedisDedupeStore({} as never)).toThrow(/ioredis client or a connected node-redis client/)
   })
