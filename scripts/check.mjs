@@ -22,6 +22,7 @@ const steps = [
   ["the demo (a new user's first run): its table, short, no warnings", 'node', ['scripts/demo-check.mjs']],
   ['README and docs snippets match docs/snippets', 'node', ['scripts/snippets.mjs', '--check']],
   ['relative links in the Markdown resolve (files and headings)', 'node', ['scripts/docs-links.mjs']],
+  ['no library test reaches into apps/ (those suites live in e2e/)', 'node', ['scripts/test-homes.mjs']],
   [
     "the API carriers match SuperOffice's OpenAPI files (generator re-run)",
     'node',

@@ -8,11 +8,11 @@ let passed = 0
 let failed = 0
 let skipped = 0
 const reports = []
-for (const group of ['packages', 'apps', 'bench']) {
+for (const group of ['packages', 'apps', 'bench', 'e2e']) {
   const dir = join(root, group)
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
-    const folder = group === 'bench' ? dir : join(dir, name)
+    const folder = group === 'bench' || group === 'e2e' ? dir : join(dir, name)
     if (!existsSync(folder) || !statSync(folder).isDirectory()) continue
     // test-results.json, plus test-results-<variant>.json for a second run (core on the lowest zod).
     for (const report of readdirSync(folder).filter((f) => /^test-results(-[\w-]+)?\.json$/.test(f))) {

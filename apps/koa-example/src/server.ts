@@ -31,12 +31,7 @@ if (!secret && !tenantSecrets) {
 // answered once stored; this process also runs a worker for them unless SUPEROFFICE_WORKER=0.
 const inbox =
   process.env.SUPEROFFICE_INBOX === 'bullmq' && process.env.REDIS_URL
-    ? createBullMQInbox({
-        connection: process.env.REDIS_URL,
-        ...(process.env.INBOX_BACKOFF_MS
-          ? { backoff: { type: 'fixed' as const, delay: Number(process.env.INBOX_BACKOFF_MS) }, attempts: 1000 }
-          : {}),
-      })
+    ? createBullMQInbox({ connection: process.env.REDIS_URL })
     : undefined
 if (process.env.SUPEROFFICE_INBOX === 'bullmq' && !inbox) {
   console.error('koa-example: SUPEROFFICE_INBOX=bullmq needs REDIS_URL.')
@@ -58,12 +53,7 @@ const options: SuperOfficeWebhooksOptions = {
   ...(api ? { api } : {}),
   secret: tenantSecrets ? ({ tenant }) => (tenant ? tenantSecrets.get(tenant) : undefined) : secret,
   ...(inbox ? { inbox } : {}),
-  dedupe: redis
-    ? {
-        store: createRedisDedupeStore(redis),
-        onStoreError: process.env.DEDUPE_ON_STORE_ERROR === 'accept' ? 'accept' : 'refuse',
-      }
-    : {},
+  dedupe: redis ? { store: createRedisDedupeStore(redis) } : {},
 }
 const webhooks = createSuperOfficeWebhooks(options)
 
@@ -105,16 +95,6 @@ webhooks.onAny((event: SuperOfficeAnyEvent) => {
     `superoffice event=${event.Event} key=${event.PrimaryKey} tenant=${event.ContextIdentifier} id=${event.EventId}`,
   )
 })
-
-// A downstream service the sale.sold handler reports to (DOWNSTREAM_URL), as real handlers call a
-// CRM or ERP: when it fails, the handler fails, and the inbox retries the job.
-const downstream = process.env.DOWNSTREAM_URL
-if (downstream) {
-  webhooks.on('sale.sold', async (event) => {
-    const response = await fetch(downstream, { method: 'POST', body: event.EventId })
-    if (!response.ok) throw new Error(`downstream answered ${response.status}`)
-  })
-}
 
 // With the inbox, this process also runs its worker (unless SUPEROFFICE_WORKER=0): core starts it
 // with these handlers. An inbox that refuses its Redis (say, one that evicts keys) stops the app.
