@@ -8,7 +8,8 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type BullMQInbox, createBullMQInbox } from '@superoffice-webhooks/bullmq'
-import { createSuperOfficeWebhooks, inboxJobId, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { inboxJobId } from '@superoffice-webhooks/core/adapter'
 import { SECRET, signedPool, typicalBody } from './bodies.ts'
 
 export interface InboxRow {

@@ -6,7 +6,8 @@
 // ROUNDS interleaved rounds. Run: pnpm --filter bench run bench:tenants (JOBS=2000 for a shorter run)
 
 import { type BullMQInboxOptions, createBullMQInbox } from '@superoffice-webhooks/bullmq'
-import { inboxJobId, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { inboxJobId } from '@superoffice-webhooks/core/adapter'
 import * as BullMQ from 'bullmq'
 import { typicalBody } from './bodies.ts'
 import { startPostgres, startRedis } from './inbox.ts'

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createSuperOfficeWebhooks, readRawBody, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { startWebhookApiServer, type WebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {

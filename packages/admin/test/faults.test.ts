@@ -1,7 +1,8 @@
 // Issue 20: a hostile or failing Webhook API, over real HTTP, and the watchdog running long.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { startWebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
 import { afterEach, describe, expect, it } from 'vitest'
 import {

@@ -10,11 +10,11 @@ import { createSuperOfficeApi, type SuperOfficeApi } from '@superoffice-webhooks
 import {
   createMemorySecretStore,
   createSuperOfficeWebhooks,
-  readRawBody,
   type SuperOfficeSecretStore,
   secretsFromStore,
   signPayload,
 } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { startWebhookApiServer, type WebhookApiServer } from '@superoffice-webhooks/fixtures/webhook-api'
 import { type SuperOfficeOnline, startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
 import {
   createMemoryDedupeStore,
-  methodNotAllowed,
-  receiveSuperOfficeRequest,
   type SuperOfficeDedupeStore,
   type SuperOfficeErrorHandler,
   type SuperOfficeReceiver,
@@ -12,8 +10,8 @@ import {
   SuperOfficeWebhookError,
   type SuperOfficeWebhookInput,
   superOfficeTenantChangeTypes,
-  toResponse,
 } from '@superoffice-webhooks/core'
+import { methodNotAllowed, receiveSuperOfficeRequest, toResponse } from '@superoffice-webhooks/core/adapter'
 import type { JWTPayload } from 'jose'
 import * as z from 'zod'
 import type { SuperOfficeApi } from './api.js'

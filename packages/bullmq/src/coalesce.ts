@@ -1,10 +1,5 @@
-import {
-  COALESCED_EVENT_IDS_KEPT,
-  inboxJobId,
-  isNewerTimestamp,
-  type SuperOfficeCoalesced,
-  type SuperOfficeInboxJob,
-} from '@superoffice-webhooks/core'
+import type { SuperOfficeCoalesced, SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { COALESCED_EVENT_IDS_KEPT, inboxJobId, isNewerTimestamp } from '@superoffice-webhooks/core/adapter'
 import type { JobsOptions, Queue } from 'bullmq'
 
 /**

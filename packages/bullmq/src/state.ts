@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { isNewerTimestamp, type SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import type { SuperOfficeInboxJob } from '@superoffice-webhooks/core'
+import { isNewerTimestamp } from '@superoffice-webhooks/core/adapter'
 import type { Job, KeepJobs, Queue } from 'bullmq'
 import { type CoalesceStore, createCoalescer, rowOf } from './coalesce.js'
 import { type Engine, type EngineLogger, sleep } from './engine.js'

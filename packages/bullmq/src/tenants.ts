@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { inboxJobId } from '@superoffice-webhooks/core'
+import { inboxJobId } from '@superoffice-webhooks/core/adapter'
 import { type Engine, sleep } from './engine.js'
 
 /**

@@ -8,7 +8,8 @@ import {
   type TestPostgresServer,
   type TestRedisServer,
 } from '@superoffice-webhooks/adapter-contract'
-import { createSuperOfficeWebhooks, readRawBody, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { afterAll, beforeAll, describe } from 'vitest'
 
 export const secret = 'inbox-secret'

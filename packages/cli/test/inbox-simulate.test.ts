@@ -9,7 +9,8 @@ import {
   type TestRedisServer,
 } from '@superoffice-webhooks/adapter-contract'
 import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
-import { createSuperOfficeWebhooks, readRawBody } from '@superoffice-webhooks/core'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers.js'

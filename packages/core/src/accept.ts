@@ -77,6 +77,7 @@ export function createAccept(config: AcceptConfig) {
       headers,
       request: input.request,
       waitUntil: input.waitUntil,
+      onFailure: input.onFailure,
     }
     return delivery
   }

@@ -265,15 +265,13 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, budget: nu
 }
 
 /**
- * 413s whose body was read to its end: the connection is fit for the next request, so the answer
+ * A 413 whose body was read to its end: the connection is fit for the next request, so the answer
  * needs no `Connection: close`.
  */
-export const drainedRefusals: WeakSet<SuperOfficeWebhookError> = new WeakSet()
+export class DrainedRefusal extends SuperOfficeWebhookError {}
 
 function drainedTooLarge(limit: number): SuperOfficeWebhookError {
-  const error = tooLarge(limit)
-  drainedRefusals.add(error)
-  return error
+  return new DrainedRefusal('payload_too_large', `The body is larger than ${limit} bytes.`)
 }
 
 // A stream that fails while the body is read means the client went away (or the connection broke).

@@ -6,37 +6,8 @@ import { SuperOfficeWebhookError } from './errors.js'
 import { getHeader } from './headers.js'
 import type { createObserver } from './observe.js'
 import { isThenable } from './parse.js'
-import type { AnyHandler, SuperOfficeEventContext, SuperOfficeWebhookAnswer } from './types.js'
-
-/**
- * Whether a SuperOffice `Timestamp` (`2018-04-24T08:18:42.089895Z`, up to 7 fractional digits) is
- * later than another time: compared to the tenth of a microsecond, since two changes of one row
- * can fall in the same millisecond. `true` when the other is missing or unreadable (nothing to
- * be stale against); `false` when this event's own Timestamp is unreadable. What
- * `context.isNewerThan` runs, and what an inbox merging a row's events keeps the newest by.
- *
- * @example
- * ```ts
- * isNewerTimestamp('2026-11-25T10:00:00.1234567Z', '2026-11-25T10:00:00.1234566Z') // true
- * ```
- */
-export function isNewerTimestamp(timestamp: unknown, other: string | Date | null | undefined): boolean {
-  const mine = ticks(timestamp)
-  if (mine === undefined) return false
-  const theirs = other instanceof Date ? BigInt(other.getTime()) * 10_000n : ticks(other)
-  return theirs === undefined || mine > theirs
-}
-
-/** ISO 8601 time to 100-ns ticks since the epoch (BigInt, so the precision survives). */
-function ticks(value: unknown): bigint | undefined {
-  if (typeof value !== 'string') return undefined
-  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(value.trim())
-  if (!match) return undefined
-  const ms = Date.parse(`${match[1]}${match[3] ?? 'Z'}`)
-  if (Number.isNaN(ms)) return undefined
-  const fraction = (match[2] ?? '').slice(0, 7).padEnd(7, '0')
-  return BigInt(ms) * 10_000n + BigInt(fraction)
-}
+import { isNewerTimestamp } from './timestamp.js'
+import type { AnyHandler, SuperOfficeErrorInfo, SuperOfficeEventContext, SuperOfficeWebhookAnswer } from './types.js'
 
 /** What the deliver step needs from the receiver's options. */
 export interface DeliverConfig {
@@ -54,7 +25,16 @@ export interface DeliverConfig {
   fetchEntity(event: Delivery['event']): Promise<unknown>
 }
 
-type Answer = SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>
+/** What one delivery came to: its answer, and the handler failures behind a failed one (for a worker's retry). */
+export interface Delivered {
+  answer: SuperOfficeWebhookAnswer
+  failures: readonly HandlerFailure[]
+}
+
+type Outcome = Delivered | Promise<Delivered>
+
+const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([])
+const done = (answer: SuperOfficeWebhookAnswer): Delivered => ({ answer, failures: NO_FAILURES })
 
 /** One delivery in the deliver step: its handlers, their context, and the key it claimed. */
 interface Running {
@@ -84,8 +64,6 @@ export function createDeliver(config: DeliverConfig) {
     pending,
     fetchEntity,
   } = config
-  /** The handler failures behind a 500 answer, for the worker's dead-letter error. */
-  const failuresOf = new WeakMap<SuperOfficeWebhookAnswer, HandlerFailure[]>()
 
   const settle = (key: string | undefined, failures: HandlerFailure[]): void | Promise<void> => {
     if (!store || key === undefined) return
@@ -101,17 +79,18 @@ export function createDeliver(config: DeliverConfig) {
 
   // One report per failed handler (named in the log line), then the one error the answer carries.
   const handlerFailed = (failures: HandlerFailure[], delivery: Delivery, status: number) => {
-    const { event, request, job } = delivery
+    const { event, request, job, onFailure } = delivery
     const message = job ? 'A handler failed in the inbox worker.' : 'A handler failed; SuperOffice may retry.'
     for (const failure of failures) {
       const error = new SuperOfficeWebhookError('handler_failed', message, { cause: failure.error })
-      observer.report(error, {
+      const info: SuperOfficeErrorInfo = {
         event,
         status,
         handler: failure.handler,
         ...(request === undefined ? {} : { request }),
         ...(job ? { job } : {}),
-      })
+      }
+      observer.report(error, info, onFailure)
     }
     const cause =
       failures.length === 1
@@ -123,22 +102,22 @@ export function createDeliver(config: DeliverConfig) {
     return new SuperOfficeWebhookError('handler_failed', 'A handler failed; SuperOffice may retry.', { cause })
   }
 
-  const storeFailed = (running: Running, error: unknown): Answer => {
+  const storeFailed = (running: Running, error: unknown): Outcome => {
     const storeError = new SuperOfficeWebhookError(
       'dedupe_unavailable',
       'The duplicate check is unavailable; retry later.',
       { cause: error },
     )
-    if (!acceptOnStoreError) return fail(storeError, running.delivery.event)
+    if (!acceptOnStoreError) return done(fail(storeError, running.delivery.event))
     observer.log('warn', 'store-accept', 'the dedupe store failed; handling the event without a duplicate check', error)
     running.key = undefined
     return claimed(running, true)
   }
 
-  const claimed = (running: Running, owned: boolean): Answer => {
+  const claimed = (running: Running, owned: boolean): Outcome => {
     const { delivery, handlers, context, key } = running
     const { event } = delivery
-    if (!owned) return okAnswer(ANSWERS.duplicate, event)
+    if (!owned) return done(okAnswer(ANSWERS.duplicate, event))
     if (respondEarly && !delivery.job) {
       const work = Promise.resolve()
         .then(() => runHandlers(handlers, event, context))
@@ -149,7 +128,7 @@ export function createDeliver(config: DeliverConfig) {
       pending.add(work)
       work.finally(() => pending.delete(work))
       delivery.waitUntil?.(work)
-      return okAnswer(ANSWERS.deferred, event)
+      return done(okAnswer(ANSWERS.deferred, event))
     }
     const failures = runHandlers(handlers, event, context)
     return isThenable(failures)
@@ -157,25 +136,23 @@ export function createDeliver(config: DeliverConfig) {
       : handled(running, failures)
   }
 
-  const handled = (running: Running, failures: HandlerFailure[]): Answer => {
+  const handled = (running: Running, failures: HandlerFailure[]): Outcome => {
     const settled = settle(running.key, failures)
     return settled ? settled.then(() => answered(running, failures)) : answered(running, failures)
   }
 
-  const answered = ({ delivery }: Running, failures: HandlerFailure[]): SuperOfficeWebhookAnswer => {
+  const answered = ({ delivery }: Running, failures: HandlerFailure[]): Delivered => {
     const { event, name, job } = delivery
-    if (failures.length === 0) return okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.ok, event)
+    if (failures.length === 0) return done(okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.ok, event))
     // A worker's delivery was answered 200 when it was stored: its failure is an attempt's.
-    const answer = errorAnswer(handlerFailed(failures, delivery, job ? 200 : 500), event)
-    failuresOf.set(answer, failures)
-    return answer
+    return { answer: errorAnswer(handlerFailed(failures, delivery, job ? 200 : 500), event), failures }
   }
 
-  const deliver = (delivery: Delivery): Answer => {
+  const deliver = (delivery: Delivery): Outcome => {
     const { event, name, eventId, tenant, headers } = delivery
     const set = dispatcher.handlersFor(name)
     const handlers = delivery.loose ? set.loose : set.all
-    if (handlers.length === 0) return okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.unhandled, event)
+    if (handlers.length === 0) return done(okAnswer(name === 'test' ? ANSWERS.test : ANSWERS.unhandled, event))
     const context: SuperOfficeEventContext = {
       kind: delivery.kind,
       eventId,
@@ -210,5 +187,5 @@ export function createDeliver(config: DeliverConfig) {
       : claimed(running, claim)
   }
 
-  return { deliver, failuresOf }
+  return deliver
 }

@@ -1,8 +1,9 @@
+import type { SuperOfficeWebhookError } from './errors.js'
 import type { HeadersLike } from './headers.js'
 import type { SuperOfficeCoalesced, SuperOfficeJobAttempt, SuperOfficeReconciled, SuperOfficeReplay } from './inbox.js'
 import type { SuperOfficeAnyEvent, SuperOfficeEventKind } from './schemas.js'
 import type { RawBody } from './signature.js'
-import type { SuperOfficeWebhookAnswer } from './types.js'
+import type { SuperOfficeErrorInfo, SuperOfficeWebhookAnswer } from './types.js'
 
 /**
  * One verified, validated event on its way to the handlers: what `accept` produces from a request
@@ -24,6 +25,8 @@ export interface Delivery {
   headers: HeadersLike | undefined
   request?: unknown
   waitUntil?: ((work: Promise<unknown>) => void) | undefined
+  /** The adapter's report hook for this request's handler failures. */
+  onFailure?: ((error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) => void) | undefined
   /** Set when a worker runs a stored job: which attempt. The queue deduplicates it, so no claim. */
   job?: SuperOfficeJobAttempt
   /** Set on a job an operator replayed. */

@@ -1,42 +1,26 @@
-export { toResponse } from './answer.js'
-export {
-  assertContentLength,
-  DEFAULT_MAX_BODY_BYTES,
-  type ReadRawBodyOptions,
-  readRawBody,
-  readRequestBody,
-  readWebBody,
-} from './body.js'
 export {
   createMemoryDedupeStore,
-  dedupeKey,
   type MemoryDedupeStore,
   type MemoryDedupeStoreOptions,
   type SuperOfficeDedupeStore,
 } from './dedupe.js'
-export { isNewerTimestamp } from './deliver.js'
 export {
   isSuperOfficeWebhookError,
-  methodNotAllowed,
-  requestAborted,
-  SuperOfficeJobError,
   SuperOfficeWebhookError,
   type SuperOfficeWebhookErrorCode,
   type SuperOfficeWebhookErrorStatus,
 } from './errors.js'
-export { getHeader, type HeadersLike } from './headers.js'
-export {
-  COALESCED_EVENT_IDS_KEPT,
-  inboxJobId,
-  type SuperOfficeCoalesced,
-  type SuperOfficeInbox,
-  type SuperOfficeInboxJob,
-  type SuperOfficeInboxWorker,
-  type SuperOfficeJobAttempt,
-  type SuperOfficeJobProcessor,
-  type SuperOfficeReconciled,
-  type SuperOfficeReplay,
-  type SuperOfficeWorkerOptions,
+export type { HeadersLike } from './headers.js'
+export type {
+  SuperOfficeCoalesced,
+  SuperOfficeInbox,
+  SuperOfficeInboxJob,
+  SuperOfficeInboxWorker,
+  SuperOfficeJobAttempt,
+  SuperOfficeJobProcessor,
+  SuperOfficeReconciled,
+  SuperOfficeReplay,
+  SuperOfficeWorkerOptions,
 } from './inbox.js'
 export {
   meterSuperOfficeWebhooks,
@@ -64,7 +48,6 @@ export {
   traceSuperOfficeWebhooks,
 } from './otel.js'
 export { createSuperOfficeWebhooks } from './receiver.js'
-export { receiveRequest as receiveSuperOfficeRequest } from './request.js'
 export type { SuperOfficeEventFor, SuperOfficeEventPattern, SuperOfficeEventSelector } from './routing.js'
 export {
   isSuperOfficeEventName,
@@ -88,12 +71,10 @@ export {
   superOfficeWebhookStateEventSchema,
 } from './schemas.js'
 export {
-  checkSecrets,
   createMemorySecretStore,
   type SuperOfficeSecretStore,
   secretsFromStore,
 } from './secret-store.js'
-export { readTopLevelString } from './secrets.js'
 export {
   type RawBody,
   type SignatureVerification,

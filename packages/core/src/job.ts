@@ -1,10 +1,10 @@
+import type { Delivered } from './deliver.js'
 import type { Delivery } from './delivery.js'
 import type { HandlerFailure } from './dispatch.js'
 import { SuperOfficeJobError, SuperOfficeWebhookError, throttledFor } from './errors.js'
 import { inboxJob, type SuperOfficeInboxJob, type SuperOfficeJobAttempt } from './inbox.js'
 import { publishInbox } from './observe.js'
 import { parseBody } from './parse.js'
-import type { SuperOfficeWebhookAnswer } from './types.js'
 import type { createValidator } from './validate.js'
 
 /** The job an inbox stores for a delivery: the exact body text and what a worker needs besides. */
@@ -63,7 +63,7 @@ export function deliveryOfJob(
 }
 
 /** The dead-letter error of a failed attempt: every failing handler by name with its message. */
-export function jobFailure(failures: HandlerFailure[]): SuperOfficeJobError {
+export function jobFailure(failures: readonly HandlerFailure[]): SuperOfficeJobError {
   const reason = (error: unknown) =>
     error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error)
   const first = failures[0] as HandlerFailure
@@ -98,8 +98,7 @@ export async function runJob(
   job: SuperOfficeInboxJob,
   attempt: SuperOfficeJobAttempt,
   validator: ReturnType<typeof createValidator>,
-  deliver: (delivery: Delivery) => SuperOfficeWebhookAnswer | Promise<SuperOfficeWebhookAnswer>,
-  failuresOf: WeakMap<SuperOfficeWebhookAnswer, HandlerFailure[]>,
+  deliver: (delivery: Delivery) => Delivered | Promise<Delivered>,
 ): Promise<void> {
   const started = performance.now()
   const report = (ok: boolean) =>
@@ -115,9 +114,8 @@ export async function runJob(
   try {
     const delivery = deliveryOfJob(job, attempt, validator)
     if (delivery !== undefined) {
-      const answer = await deliver(delivery)
-      const failures = failuresOf.get(answer)
-      if (failures) throw jobFailure(failures)
+      const { failures } = await deliver(delivery)
+      if (failures.length > 0) throw jobFailure(failures)
     }
     report(true)
   } catch (error) {

@@ -129,7 +129,11 @@ export function createObserver(logger: SuperOfficeLogger | undefined, logLevel: 
     outcomeHandlers,
     log: write,
     /** Reports a failure: one log line naming event, EventId, tenant and handler, and every `onError`. */
-    report(error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) {
+    report(
+      error: SuperOfficeWebhookError,
+      info: SuperOfficeErrorInfo,
+      onFailure?: (error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) => void,
+    ) {
       const event = info.event
       const where = [
         event?.Event !== undefined && `event=${event.Event}`,
@@ -157,6 +161,7 @@ export function createObserver(logger: SuperOfficeLogger | undefined, logLevel: 
       // Keyed by code and handler, not by event name: names come from the sender, keys must not.
       write(level, `${error.code}|${info.handler ?? ''}`, line, detail)
       for (const handler of errorHandlers) listen(() => handler(error, info))
+      if (onFailure) listen(() => onFailure(error, info))
     },
     /** Whether anything listens for outcomes or traces. */
     get observed() {

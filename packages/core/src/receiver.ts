@@ -3,7 +3,7 @@ import { ANSWERS, errorAnswer, okAnswer, toResponse } from './answer.js'
 import { DEFAULT_MAX_BODY_BYTES } from './body.js'
 import { createMemoryDedupeStore } from './dedupe.js'
 import { createDeliver } from './deliver.js'
-import { type Accepted, isDelivery } from './delivery.js'
+import { type Accepted, type Delivery, isDelivery } from './delivery.js'
 import { createDispatcher } from './dispatch.js'
 import { createEchoRule } from './echo.js'
 import { createEnqueue } from './enqueue.js'
@@ -86,7 +86,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
     observer,
     fail,
   })
-  const { deliver, failuresOf } = createDeliver({
+  const deliverOutcome = createDeliver({
     store: dedupe ? (dedupe.store ?? createMemoryDedupeStore()) : undefined,
     ttlMs: (dedupe?.ttlSeconds ?? 24 * 60 * 60) * 1000,
     claimTtlMs: (dedupe?.claimTtlSeconds ?? 5 * 60) * 1000,
@@ -105,6 +105,12 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
             ),
           ),
   })
+
+  /** A request's delivery: only the answer goes back (its failures were reported). */
+  const deliver = (delivery: Delivery): Answer => {
+    const outcome = deliverOutcome(delivery)
+    return isThenable(outcome) ? outcome.then((delivered) => delivered.answer) : outcome.answer
+  }
 
   // With an inbox, the answer waits for the store only; workers run the handlers (enqueue.ts).
   const enqueue = createEnqueue(fail)
@@ -212,7 +218,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
         }
         return 'queued'
       }
-      const answer = await deliver({
+      const { answer, failures } = await deliverOutcome({
         rawBody,
         event: verdict.event,
         name: verdict.name,
@@ -227,9 +233,8 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
       })
       const body = answer.body
       if (body.ok === false) {
-        const failures = failuresOf.get(answer)
         throw new SuperOfficeWebhookError(body.error, body.message, {
-          cause: failures?.length === 1 ? failures[0]?.error : failures?.map((f) => f.error),
+          cause: failures.length === 1 ? failures[0]?.error : failures.map((f) => f.error),
         })
       }
       return body.duplicate ? 'duplicate' : 'handled'
@@ -269,7 +274,7 @@ export function createSuperOfficeWebhooks(options: SuperOfficeWebhooksOptions = 
         if (reason instanceof Error && reason.name === 'SuperOfficeHandlerTimeout') tellDeadLetter(reason)
       }
       attempt.signal?.addEventListener('abort', onAbort, { once: true })
-      return runJob(job, attempt, validator, deliver, failuresOf).then(
+      return runJob(job, attempt, validator, deliverOutcome).then(
         () => attempt.signal?.removeEventListener('abort', onAbort),
         (error: unknown) => {
           attempt.signal?.removeEventListener('abort', onAbort)

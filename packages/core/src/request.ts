@@ -1,4 +1,4 @@
-import { drainedRefusals, readRawBody, readWebBody } from './body.js'
+import { DrainedRefusal, readRawBody, readWebBody } from './body.js'
 import { SuperOfficeWebhookError } from './errors.js'
 import { getHeader, type HeadersLike } from './headers.js'
 import { isThenable } from './parse.js'
@@ -64,6 +64,7 @@ export function receiveRequest(
       url: input.url,
       request: input.request,
       waitUntil: input.waitUntil,
+      onFailure: input.onFailure,
     })
   // Refused before the body was read to its end (413 on Content-Length or mid-stream, a dropped
   // or consumed stream): the rest of the upload is still on the wire, so the connection is not
@@ -72,7 +73,7 @@ export function receiveRequest(
   // A web body already read to its end (a 413 that drained it) leaves the connection clean.
   const refuse = (error: unknown) => {
     const answer = webhooks.answerError(error)
-    return drainedRefusals.has(error as SuperOfficeWebhookError) ? answer : closing(answer)
+    return error instanceof DrainedRefusal ? answer : closing(answer)
   }
   // Plain promise chaining rather than async/await, and a pipeline that answers synchronously when
   // it can: a body read from a stream costs one hop to the answer, bytes already held none.

@@ -329,6 +329,12 @@ export interface SuperOfficeWebhookInput {
   request?: unknown
   /** For `respond: 'after-claim'` on serverless platforms: keeps the runtime alive for the handlers. */
   waitUntil?: ((work: Promise<unknown>) => void) | undefined
+  /**
+   * The adapter's report hook: told of this request's handler failures (also those after an early
+   * answer, `respond: 'after-claim'`), so the framework's own error handling sees them. It runs
+   * after the `onError` listeners; its errors are logged and ignored.
+   */
+  onFailure?: ((error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) => void) | undefined
 }
 
 /**
@@ -514,4 +520,10 @@ export interface SuperOfficeRequestInput {
    * 500 `raw_body_unavailable` message and of the log line.
    */
   rawBodyFix?: string
+  /**
+   * The adapter's report hook: told of this request's handler failures (also those after an early
+   * answer, `respond: 'after-claim'`), so the framework's own error handling sees them. It runs
+   * after the `onError` listeners; its errors are logged and ignored.
+   */
+  onFailure?: ((error: SuperOfficeWebhookError, info: SuperOfficeErrorInfo) => void) | undefined
 }

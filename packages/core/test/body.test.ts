@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { readRawBody, readRequestBody, readWebBody } from '../src/index.js'
+import { readRawBody, readRequestBody, readWebBody } from '../src/adapter.js'
 
 describe('readRawBody', () => {
   it('reads an async iterable that is not a Node stream', async () => {

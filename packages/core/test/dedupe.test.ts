@@ -189,7 +189,7 @@ describe('createMemoryDedupeStore', () => {
 
 describe('dedupeKey', () => {
   it('is injective: escaped tenants never meet plain ones or each other', async () => {
-    const { dedupeKey } = await import('../src/index.js')
+    const { dedupeKey } = await import('../src/dedupe.js')
     const pairs: [string | undefined, string][] = [
       ['a:b', 'c'],
       ['a', 'b:c'],

@@ -1,8 +1,8 @@
 // Issue 20: what production and hostile peers do to the pipeline. Each block names the finding.
 import { describe, expect, it } from 'vitest'
+import { inboxJobId } from '../src/adapter.js'
 import {
   createSuperOfficeWebhooks,
-  inboxJobId,
   type SuperOfficeInboxJob,
   type SuperOfficeWebhookError,
   signPayload,
@@ -147,7 +147,7 @@ describe('8. job ids from any string', () => {
 
 describe('8. dedupe keys from any string', () => {
   it('a lone surrogate never shares a key with U+FFFD (what a UTF-8 store would turn it into)', async () => {
-    const { dedupeKey } = await import('../src/index.js')
+    const { dedupeKey } = await import('../src/dedupe.js')
     const keys = [
       dedupeKey('Cust\uD800', 'e1'),
       dedupeKey('Cust\uFFFD', 'e1'),

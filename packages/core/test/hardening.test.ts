@@ -6,10 +6,10 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest'
+import { readRawBody } from '../src/adapter.js'
 import {
   createSuperOfficeWebhooks,
   RECEIVE_CHANNEL,
-  readRawBody,
   SchemaIssue,
   type SuperOfficeLogger,
   type SuperOfficeOutcome,

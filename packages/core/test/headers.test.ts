@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { getHeader } from '../src/index.js'
+import { getHeader } from '../src/adapter.js'
 
 describe('getHeader', () => {
   it('reads Node-style lower-case records, whatever casing is asked for', () => {

@@ -2,12 +2,12 @@
 // stored jobs. The inbox here is a whole, working one (an array and a loop), not a stand-in for a
 // queue engine: the engines' own suites run the same contract on Redis.
 import { describe, expect, it } from 'vitest'
+import { SuperOfficeJobError } from '../src/adapter.js'
 import {
   createSuperOfficeWebhooks,
   type SuperOfficeInbox,
   type SuperOfficeInboxJob,
   type SuperOfficeJobAttempt,
-  SuperOfficeJobError,
   type SuperOfficeJobProcessor,
   signPayload,
 } from '../src/index.js'

@@ -173,6 +173,39 @@ describe('answer contract', () => {
     expect(calls).toBe(2)
   })
 
+  it("onFailure: a request's own report hook hears its handler failures (after onError, also after an early answer); other requests' do not, and a throwing hook is contained", async () => {
+    const { webhooks, errors } = receiver({ respond: 'after-claim' })
+    webhooks.on('sale.sold', (event) => {
+      if (event.PrimaryKey === 1) throw new Error('downstream down')
+    })
+    const heard: { code: string; status: number; request: unknown; errorsBefore: number }[] = []
+    const failing = signed(envelope('sale.sold', { PrimaryKey: 1 }))
+    const fine = signed(envelope('sale.sold', { PrimaryKey: 2 }))
+    const hook = () => (error: SuperOfficeWebhookError, info: { status: number; request?: unknown }) => {
+      heard.push({ code: error.code, status: info.status, request: info.request, errorsBefore: errors.length })
+      throw new Error('a hook that throws')
+    }
+    const answers = await Promise.all([
+      webhooks.receive({
+        method: 'POST',
+        headers: failing.headers,
+        body: { bytes: failing.rawBody },
+        request: 'A',
+        onFailure: hook(),
+      }),
+      webhooks.receive({
+        method: 'POST',
+        headers: fine.headers,
+        body: { bytes: fine.rawBody },
+        request: 'B',
+        onFailure: hook(),
+      }),
+    ])
+    expect(answers.map((a) => a.status)).toEqual([200, 200])
+    await webhooks.close()
+    expect(heard).toEqual([{ code: 'handler_failed', status: 200, request: 'A', errorsBefore: 1 }])
+  })
+
   it('never answers with the secret, a stack, or 410', async () => {
     const { webhooks } = receiver()
     webhooks.on('sale.sold', () => {

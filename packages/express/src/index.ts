@@ -18,7 +18,6 @@ const RAW_BODY_FIX =
   'A body parser (express.json(), express.urlencoded(), body-parser) consumed the request before the ' +
   'SuperOffice webhook handler. Mount superOfficeWebhooks() before the parsers (app.use order), or ' +
   "give the route express.raw({ type: '*/*' }) so the exact bytes stay in req.body."
-const reporting = new WeakSet<SuperOfficeReceiver>()
 
 /**
  * Express middleware (Express 4 and 5) that receives SuperOffice webhooks on one path and passes
@@ -64,7 +63,6 @@ export function superOfficeWebhooks(
  * ```
  */
 export function superOfficeWebhookHandler(receiver: SuperOfficeReceiver): RequestHandler {
-  if (!reporting.has(receiver)) reporting.add(receiver)
   return (req: Request, res: Response, next: NextFunction) => {
     const parsed = (req as { body?: unknown }).body
     receiver

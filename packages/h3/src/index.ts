@@ -1,17 +1,15 @@
-import {
-  type SuperOfficeBodySource,
-  type SuperOfficeEventSelector,
-  type SuperOfficeReceiver,
-  type SuperOfficeWebhooks,
-  toResponse,
+import type {
+  SuperOfficeBodySource,
+  SuperOfficeEventSelector,
+  SuperOfficeReceiver,
+  SuperOfficeWebhooks,
 } from '@superoffice-webhooks/core'
+import { toResponse } from '@superoffice-webhooks/core/adapter'
 import { v1Body } from './body.js'
 import { receiverFrom } from './options.js'
 import type { H3EventLike, SuperOfficeH3Handler, SuperOfficeH3Options } from './types.js'
 
 export type { H3EventLike, SuperOfficeH3Handler, SuperOfficeH3Options, SuperOfficeHandlerMap } from './types.js'
-
-const reporting = new WeakSet<SuperOfficeReceiver>()
 
 /**
  * An h3 handler for SuperOffice webhooks, for h3 v1 (Nuxt 4, Nitro 2) and h3 v2 (Nitro 3): the
@@ -46,25 +44,26 @@ export function defineSuperOfficeWebhookHandler(
   optionsOrWebhooks: SuperOfficeH3Options<string> | SuperOfficeReceiver,
 ): SuperOfficeH3Handler<SuperOfficeReceiver> {
   const webhooks = receiverFrom(optionsOrWebhooks)
-  if (!reporting.has(webhooks)) {
-    reporting.add(webhooks)
-    // Nitro 2 gives each event captureError, which runs the app's `error` hook: failures of
-    // handlers (also after an early answer) go where Nitro users look for errors.
-    webhooks.onError((error, info) => {
-      const event = info.request as { captureError?: (error: Error, context: { tags: string[] }) => void } | undefined
-      if (error.status >= 500 && typeof event?.captureError === 'function') {
-        event.captureError(error, { tags: ['superoffice-webhooks'] })
-      }
-    })
-  }
 
   const handler = async (event: H3EventLike): Promise<unknown> => {
     const waitUntil = event.waitUntil?.bind(event)
+    // Nitro 2 gives each event captureError, which runs the app's `error` hook: failures of
+    // handlers (also after an early answer) go where Nitro users look for errors.
+    const capture = event.captureError
+    const onFailure = capture && ((error: Error) => capture.call(event, error, { tags: ['superoffice-webhooks'] }))
     const request = event.req
     if (typeof Request !== 'undefined' && request instanceof Request) {
       // h3 v2: a web Request in, a web Response out.
       const { method, headers, url } = request
-      const answer = await webhooks.receive({ method, headers, url, body: { web: request }, request: event, waitUntil })
+      const answer = await webhooks.receive({
+        method,
+        headers,
+        url,
+        body: { web: request },
+        request: event,
+        waitUntil,
+        onFailure,
+      })
       return toResponse(answer)
     }
     const node = event.node
@@ -74,7 +73,7 @@ export function defineSuperOfficeWebhookHandler(
     // request, a middleware that called readRawBody): look where h3 itself looks.
     const { method, headers, url } = node.req
     const receive = (body: SuperOfficeBodySource) =>
-      webhooks.receive({ method, headers, url, body, request: event, waitUntil })
+      webhooks.receive({ method, headers, url, body, request: event, waitUntil, onFailure })
     const source = v1Body(event)
     const answer = await (source instanceof Promise ? source.then(receive) : receive(source))
     res.statusCode = answer.status

@@ -16,6 +16,8 @@ export interface H3EventLike {
   req?: unknown
   node?: { req: NodeRequestLike; res?: { statusCode: number; setHeader(name: string, value: string): unknown } }
   waitUntil?: (work: Promise<unknown>) => void
+  /** Nitro 2: reports an error to the app's `error` hook. */
+  captureError?: (error: Error, context: { tags: string[] }) => void
   /** Nitro 2 serverless presets: the request body handed over with the event. */
   _requestBody?: unknown
   /** Nitro 2: the web request behind the event, on presets that have one. */

@@ -25,7 +25,6 @@ export interface SuperOfficeKoaState {
 const RAW_BODY_FIX =
   'A body parser consumed the request before the SuperOffice webhook handler. Mount ' +
   'superOfficeWebhooks() before the body parser, or use one that keeps ctx.request.rawBody.'
-const routed = new WeakSet<SuperOfficeReceiver>()
 
 /**
  * Koa middleware (Koa 2 and 3) that receives SuperOffice webhooks on one path and leaves every
@@ -68,14 +67,6 @@ export function superOfficeWebhooks(webhooks: SuperOfficeReceiver, options: Supe
  * ```
  */
 export function superOfficeWebhookHandler(webhooks: SuperOfficeReceiver): Middleware {
-  if (!routed.has(webhooks)) {
-    routed.add(webhooks)
-    // Failures after an early answer (respond: 'after-claim') reach the app's error listeners too.
-    webhooks.onError((error, info) => {
-      if (info.status === 200 && error.status >= 500 && isContext(info.request))
-        info.request.app.emit('error', error, info.request)
-    })
-  }
   return (ctx) => {
     const request = ctx.request as { rawBody?: unknown; body?: unknown }
     const raw = request.rawBody
@@ -92,6 +83,11 @@ export function superOfficeWebhookHandler(webhooks: SuperOfficeReceiver): Middle
         },
         request: ctx,
         rawBodyFix: RAW_BODY_FIX,
+        // Failures after an early answer (respond: 'after-claim') reach the app's error listeners
+        // too; those answered 500 are emitted with the answer.
+        onFailure: (error, info) => {
+          if (info.status === 200 && error.status >= 500) ctx.app.emit('error', error, ctx)
+        },
       })
       .then((answer) => answerWith(ctx, answer))
   }
@@ -111,8 +107,4 @@ function answerWith(ctx: Context, answer: SuperOfficeWebhookAnswer): void {
   }
   ctx.state.superOffice = state
   if (answer.error && answer.status >= 500) ctx.app.emit('error', answer.error, ctx)
-}
-
-function isContext(value: unknown): value is Context {
-  return typeof (value as Partial<Context> | undefined)?.app?.emit === 'function'
 }

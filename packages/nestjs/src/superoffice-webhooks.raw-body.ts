@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
-import { readRawBody, type SuperOfficeWebhookAnswer, SuperOfficeWebhookError } from '@superoffice-webhooks/core'
+import { type SuperOfficeWebhookAnswer, SuperOfficeWebhookError } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import { SUPEROFFICE_WEBHOOKS } from './constants.js'
 
 /** Where the reader leaves the bytes (or the 413/abort error) on the Node request. */

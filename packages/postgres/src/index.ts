@@ -1,4 +1,5 @@
-import { checkSecrets, type SuperOfficeDedupeStore, type SuperOfficeSecretStore } from '@superoffice-webhooks/core'
+import type { SuperOfficeDedupeStore, SuperOfficeSecretStore } from '@superoffice-webhooks/core'
+import { checkSecrets } from '@superoffice-webhooks/core/adapter'
 
 /**
  * What the store needs of a node-postgres `Pool` (or `Client`): parameterised queries. Structural,

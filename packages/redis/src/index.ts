@@ -1,4 +1,5 @@
-import { checkSecrets, type SuperOfficeDedupeStore, type SuperOfficeSecretStore } from '@superoffice-webhooks/core'
+import type { SuperOfficeDedupeStore, SuperOfficeSecretStore } from '@superoffice-webhooks/core'
+import { checkSecrets } from '@superoffice-webhooks/core/adapter'
 
 /** An ioredis client (`new Redis(url)`), or anything with its `call`. */
 export interface IoRedisLike {
