@@ -1,7 +1,7 @@
 import { All, Controller, Inject, Req, Res, SetMetadata, type Type } from '@nestjs/common'
-import type { SuperOfficeReceiver, SuperOfficeWebhookAnswer } from '@superoffice-webhooks/core'
+import type { SuperOfficeReceiver } from '@superoffice-webhooks/core'
 import { SUPEROFFICE_WEBHOOK_ROUTE, SUPEROFFICE_WEBHOOKS } from './constants.js'
-import { RAW_BODY } from './superoffice-webhooks.raw-body.js'
+import { CONTENT_TYPE } from './superoffice-webhooks.raw-body.js'
 
 /** What Express and Fastify requests both have here. */
 interface RequestLike {
@@ -10,9 +10,9 @@ interface RequestLike {
   url?: string
   rawBody?: Buffer
   body?: unknown
-  raw?: AsyncIterable<Uint8Array> & { readableEnded?: boolean; [RAW_BODY]?: unknown }
+  raw?: AsyncIterable<Uint8Array> & { readableEnded?: boolean; [CONTENT_TYPE]?: string | string[] | undefined }
   readableEnded?: boolean
-  [RAW_BODY]?: unknown
+  [CONTENT_TYPE]?: string | string[] | undefined
   [Symbol.asyncIterator]?: () => AsyncIterator<Uint8Array>
 }
 
@@ -41,26 +41,31 @@ export function createWebhookController(
   class SuperOfficeWebhooksController {
     constructor(
       @Inject(receiverToken)
-      private readonly webhooks: SuperOfficeReceiver & { answerError(error: unknown): SuperOfficeWebhookAnswer },
+      private readonly webhooks: SuperOfficeReceiver,
     ) {}
 
     @All()
     @SetMetadata(SUPEROFFICE_WEBHOOK_ROUTE, true)
     async receive(@Req() req: RequestLike, @Res({ passthrough: true }) res: ResponseLike): Promise<unknown> {
       const node = req.raw ?? (req as AsyncIterable<Uint8Array> & { readableEnded?: boolean })
-      const read = req[RAW_BODY] ?? req.raw?.[RAW_BODY]
-      const own = read instanceof Uint8Array ? read : Buffer.isBuffer(req.body) ? req.body : req.rawBody
-      const answer =
-        read instanceof Error
-          ? this.webhooks.answerError(read) // 413 or a dropped upload, met while reading
-          : await this.webhooks.receive({
-              method: req.method,
-              headers: req.headers,
-              url: req.url,
-              body: { bytes: own, node, parsed: own === undefined ? req.body : undefined },
-              request: req,
-              rawBodyFix: RAW_BODY_FIX,
-            })
+      // The request's own content type, which the module swapped for its own ahead of the parsers.
+      const marked = req.raw ?? req
+      if (CONTENT_TYPE in marked) {
+        const own = marked[CONTENT_TYPE]
+        if (own === undefined) delete req.headers['content-type']
+        else req.headers['content-type'] = own
+      }
+      // The module left the route's stream unread (Fastify hands it on as the body): core reads it.
+      const parsed = req.body === node ? undefined : req.body
+      const own = Buffer.isBuffer(parsed) ? parsed : req.rawBody
+      const answer = await this.webhooks.receive({
+        method: req.method,
+        headers: req.headers,
+        url: req.url,
+        body: { bytes: own, node, parsed: own === undefined ? parsed : undefined },
+        request: req,
+        rawBodyFix: RAW_BODY_FIX,
+      })
       res.status(answer.status)
       for (const [name, value] of Object.entries(answer.headers)) res.header(name, value)
       return answer.body

@@ -11,6 +11,7 @@ import { DEFAULT_TENANT_STATUS_PATH, DEFAULT_WEBHOOK_PATH, SUPEROFFICE_TENANT_ST
 import { createWebhookController } from './superoffice-webhooks.controller.js'
 import { createRawBodyReader } from './superoffice-webhooks.raw-body.js'
 
+const WEBHOOK_RAW_BODY = Symbol('@superoffice-webhooks/nestjs:raw-body')
 const TENANT_STATUS_RAW_BODY = Symbol('@superoffice-webhooks/nestjs:tenant-status-raw-body')
 // The options token is only known once the builder ran; the provider above reads it lazily.
 let SUPEROFFICE_WEBHOOKS_OPTIONS_TOKEN: string | symbol
@@ -90,7 +91,7 @@ export const {
       ],
       providers: [
         ...(definition.providers ?? []),
-        createRawBodyReader(extras.path ?? DEFAULT_WEBHOOK_PATH),
+        createRawBodyReader(extras.path ?? DEFAULT_WEBHOOK_PATH, WEBHOOK_RAW_BODY),
         ...(statusPath
           ? [
               {
@@ -105,7 +106,7 @@ export const {
                   return options.tenantStatus
                 },
               },
-              createRawBodyReader(statusPath, SUPEROFFICE_TENANT_STATUS, TENANT_STATUS_RAW_BODY),
+              createRawBodyReader(statusPath, TENANT_STATUS_RAW_BODY),
             ]
           : []),
       ],

@@ -1,67 +1,48 @@
 import type { Provider } from '@nestjs/common'
 import { HttpAdapterHost } from '@nestjs/core'
-import { type SuperOfficeWebhookAnswer, SuperOfficeWebhookError } from '@superoffice-webhooks/core'
-import { readRawBody } from '@superoffice-webhooks/core/adapter'
-import { SUPEROFFICE_WEBHOOKS } from './constants.js'
 
-/** Where the reader leaves the bytes (or the 413/abort error) on the Node request. */
-export const RAW_BODY = Symbol.for('@superoffice-webhooks/nestjs:raw-body')
-/** The content type the Fastify reader gives the webhook route, so only its own parser sees the bytes. */
-const FASTIFY_TYPE = 'application/x-superoffice-webhook-raw'
+/** The content type the module gives its route, so no body parser of the app's takes the body. */
+const ROUTE_TYPE = 'application/x-superoffice-webhook-raw'
+/** Where the request's own content type waits until the controller puts it back. */
+export const CONTENT_TYPE = Symbol.for('@superoffice-webhooks/nestjs:content-type')
 
-interface ResponseLike {
-  statusCode: number
-  setHeader(name: string, value: string): unknown
-  end(body: string): unknown
-}
-interface ExpressLike {
-  use(handler: (req: NodeRequest, res: ResponseLike, next: () => void) => void): unknown
-}
-interface FastifyReplyLike {
-  code(status: number): { headers(headers: Record<string, string>): { send(body: unknown): unknown } }
-}
-interface FastifyLike {
-  addContentTypeParser(
-    type: string,
-    options: { parseAs: 'buffer'; bodyLimit: number },
-    parser: (req: unknown, body: Buffer, done: (error: Error | null, body?: unknown) => void) => void,
-  ): unknown
-  addHook(
-    name: 'onRequest',
-    hook: (
-      request: { method: string; url: string; headers: Record<string, string | string[] | undefined> },
-      reply: FastifyReplyLike,
-      done: () => void,
-    ) => void,
-  ): unknown
-}
-type NodeRequest = AsyncIterable<Uint8Array> & {
+/** A request as the hooks see it: Express's, or Fastify's raw Node request. */
+interface HookRequest {
   method?: string
   url?: string
   originalUrl?: string
   headers: Record<string, string | string[] | undefined>
-  _body?: boolean
-  [RAW_BODY]?: Uint8Array | unknown
+  [CONTENT_TYPE]?: string | string[] | undefined
+}
+interface ExpressLike {
+  use(handler: (req: HookRequest, res: unknown, next: () => void) => void): unknown
+}
+interface FastifyLike {
+  hasContentTypeParser(type: string): boolean
+  addContentTypeParser(
+    type: string,
+    parser: (req: unknown, payload: unknown, done: (error: Error | null, body?: unknown) => void) => void,
+  ): unknown
+  addHook(
+    name: 'onRequest',
+    hook: (request: { method: string; url: string; raw: HookRequest }, reply: unknown, done: () => void) => void,
+  ): unknown
 }
 
 /**
- * Reads the raw bytes of the webhook route itself, before any body parser the app has: on Express
- * a middleware registered ahead of Nest's parsers (which then skip the request), on Fastify a
- * parser of its own for that route. So no JSON parse, no decompression and no 415 happen before
- * the signature check, and an oversized `Content-Length` is refused before the upload.
+ * Keeps the webhook route's body unread until core's `receive` reads it (with the size limit, a
+ * 413 from `Content-Length` before the upload, the pipeline's own answers). Ahead of any parser,
+ * the route's requests get a content type of the module's own: Express's parsers (body-parser 1
+ * and 2) skip a type they were not given, and on Fastify that type's parser hands the stream on
+ * untouched. The controller puts the request's own content type back before `receive`. So no JSON
+ * parse, no decompression and no 415 happen before the signature check, and nothing here answers
+ * a request.
  */
-export function createRawBodyReader(
-  path: string,
-  receiverToken: symbol = SUPEROFFICE_WEBHOOKS,
-  provide: symbol = RAW_BODY,
-): Provider {
+export function createRawBodyReader(path: string, provide: symbol): Provider {
   return {
     provide,
-    inject: [HttpAdapterHost, receiverToken],
-    useFactory: (
-      host: HttpAdapterHost,
-      webhooks: { maxBodyBytes: number; answerError(error: unknown): SuperOfficeWebhookAnswer },
-    ) => {
+    inject: [HttpAdapterHost],
+    useFactory: (host: HttpAdapterHost) => {
       const adapter = host.httpAdapter as { getType?(): string; getInstance?(): unknown } | undefined
       const instance = adapter?.getInstance?.()
       // The global prefix and URI versions are not known yet: match the route by its end.
@@ -70,48 +51,23 @@ export function createRawBodyReader(
         const route = (url ?? '').split('?')[0]?.replace(/\/+$/, '').toLowerCase() ?? ''
         return route === suffix || route.endsWith(suffix)
       }
-      const limit = webhooks.maxBodyBytes
+      const mark = (req: HookRequest) => {
+        req[CONTENT_TYPE] = req.headers['content-type']
+        req.headers['content-type'] = ROUTE_TYPE
+      }
       if (adapter?.getType?.() === 'express') {
-        ;(instance as ExpressLike).use((req, res, next) => {
-          if (req.method !== 'POST' || !matches(req.originalUrl ?? req.url)) return next()
-          const read = readRawBody(req, { limit, headers: req.headers })
-          read.then(
-            (bytes) => {
-              req[RAW_BODY] = bytes
-              req._body = true // Express's body parsers skip a request marked as parsed
-              next()
-            },
-            (error: unknown) => {
-              // Too large, or the client went away: answered here, before any parser reads on.
-              const answer = webhooks.answerError(error)
-              res.statusCode = answer.status
-              for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
-              res.end(JSON.stringify(answer.body))
-            },
-          )
+        ;(instance as ExpressLike).use((req, _res, next) => {
+          if (req.method === 'POST' && matches(req.originalUrl ?? req.url)) mark(req)
+          next()
         })
       } else if (adapter?.getType?.() === 'fastify') {
         const fastify = instance as FastifyLike
         // One parser for every route the module reads (the webhook and the tenant status route).
-        if (!parsing.has(fastify)) {
-          parsing.add(fastify)
-          fastify.addContentTypeParser(FASTIFY_TYPE, { parseAs: 'buffer', bodyLimit: limit }, (_req, body, done) =>
-            done(null, body),
-          )
+        if (!fastify.hasContentTypeParser(ROUTE_TYPE)) {
+          fastify.addContentTypeParser(ROUTE_TYPE, (_req, payload, done) => done(null, payload))
         }
-        fastify.addHook('onRequest', (request, reply, done) => {
-          if (request.method !== 'POST' || !matches(request.url)) return done()
-          const declared = Number(request.headers['content-length'])
-          if (declared > limit) {
-            // An oversized upload is refused before it is read, with the pipeline's own answer.
-            const answer = webhooks.answerError(tooLarge(limit))
-            reply
-              .code(answer.status)
-              .headers({ ...answer.headers })
-              .send(answer.body)
-            return
-          }
-          request.headers['content-type'] = FASTIFY_TYPE
+        fastify.addHook('onRequest', (request, _reply, done) => {
+          if (request.method === 'POST' && matches(request.url)) mark(request.raw)
           done()
         })
       }
@@ -119,8 +75,3 @@ export function createRawBodyReader(
     },
   }
 }
-
-const parsing = new WeakSet<object>()
-
-const tooLarge = (limit: number) =>
-  new SuperOfficeWebhookError('payload_too_large', `The body is larger than ${limit} bytes.`)

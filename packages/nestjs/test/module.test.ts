@@ -117,6 +117,30 @@ for (const platform of ['express', 'fastify'] as const) {
       expect(recorder.calls.some((c) => c.by === 'SalesService.onQuote:quote.rejected')).toBe(true)
     })
 
+    it("the module keeps its route away from the app's parsers, yet handlers see the request's own Content-Type", async () => {
+      const seen: (string | undefined)[] = []
+      @Injectable()
+      class HeaderService {
+        @OnSuperOfficeEvent('sale.sold')
+        onSold(_event: SuperOfficeEvent<'sale.sold'>, context: SuperOfficeEventContext) {
+          seen.push(context.header('content-type'))
+        }
+      }
+      @Module({ imports: [SuperOfficeWebhooksModule.forRoot({ secret })], providers: [Recorder, HeaderService] })
+      class AppModule {}
+      const { url } = await boot(platform, AppModule, { rawBody: false })
+      const event = createTestEvent('sale.sold')
+      const { body, headers } = signedPayload(event, { secret })
+      const own = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'content-type'))
+      const response = await fetch(`${url}/webhooks/superoffice`, {
+        method: 'POST',
+        body,
+        headers: { ...own, 'content-type': 'application/json; charset=utf-8' },
+      })
+      expect(response.status).toBe(200)
+      expect(seen).toEqual(['application/json; charset=utf-8'])
+    })
+
     it('forRootAsync with imports/inject/useFactory, a custom path and the global prefix', async () => {
       @Module({
         imports: [

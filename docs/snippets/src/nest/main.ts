@@ -1,6 +1,6 @@
 // #region readme
-// main.ts: nothing to configure for the webhook (the module reads its route's raw bytes itself,
-// before Nest's body parsers), and enableShutdownHooks lets the module drain on SIGTERM.
+// main.ts: nothing to configure for the webhook (the module keeps its route's raw bytes away
+// from Nest's body parsers), and enableShutdownHooks lets the module drain on SIGTERM.
 import { NestFactory } from '@nestjs/core'
 import { AppModule } from './app.module'
 
