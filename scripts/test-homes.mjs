@@ -12,6 +12,10 @@ const reaches = [
   { what: 'a path into apps/', test: (text) => /['"`][^'"`\n]*\bapps\/[\w-]+/.test(text) },
   { what: 'the app harness (startExampleApp)', test: (text) => /\bstartExampleApp\b/.test(text) },
   {
+    what: 'the app kit (test-utils/apps)',
+    test: (text) => /['"]@superoffice-webhooks\/test-utils\/apps['"]/.test(text),
+  },
+  {
     what: "an app's package",
     test: (text) => appPackages.some((name) => new RegExp(`from ['"]${name}(/[^'"]*)?['"]`).test(text)),
   },

@@ -1,14 +1,9 @@
 // The Koa example with its BullMQ inbox, as users run it: two processes that each receive and
 // work on one redis-server.
 import { fileURLToPath } from 'node:url'
-import {
-  type ExampleApp,
-  hasRedis,
-  sendLikeSuperOffice,
-  startExampleApp,
-  startRedisServer,
-  type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
+import { type ExampleApp, startExampleApp } from '@superoffice-webhooks/test-utils/apps'
+import { sendLikeSuperOffice } from '@superoffice-webhooks/test-utils/contract'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { runFetchRuntimeContract } from '@superoffice-webhooks/adapter-contract'
+import { runFetchRuntimeContract } from '@superoffice-webhooks/test-utils/apps'
 import { findRuntimeBinary } from '@superoffice-webhooks/testing'
 import { describe, expect, it } from 'vitest'
 

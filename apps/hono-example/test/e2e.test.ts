@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { runExampleAppContract, startExampleApp } from '@superoffice-webhooks/adapter-contract'
+import { runExampleAppContract, startExampleApp } from '@superoffice-webhooks/test-utils/apps'
 import { createTestEvent, findRuntimeBinary } from '@superoffice-webhooks/testing'
 import { describe, expect, it } from 'vitest'
 

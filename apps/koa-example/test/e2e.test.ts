@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+import { runExampleAppContract } from '@superoffice-webhooks/test-utils/apps'
 
 runExampleAppContract({
   name: 'koa-example',

@@ -1,7 +1,8 @@
 // The Prometheus example: the Koa app with METRICS_PORT exports core's metrics through the
 // OpenTelemetry Prometheus exporter; a scrape after a few deliveries shows them.
 import { fileURLToPath } from 'node:url'
-import { freePort, startExampleApp } from '@superoffice-webhooks/adapter-contract'
+import { startExampleApp } from '@superoffice-webhooks/test-utils/apps'
+import { freePort } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { expect, it } from 'vitest'
 

@@ -3,9 +3,9 @@ import { createRequire } from 'node:module'
 import { Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { runAdapterContract } from '@superoffice-webhooks/adapter-contract'
 import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { SuperOfficeWebhooksModule } from '@superoffice-webhooks/nestjs'
+import { runAdapterContract } from '@superoffice-webhooks/test-utils/contract'
 import { expect, it } from 'vitest'
 
 // The package's own tests run the contract on Nest 12; this app holds Nest 11, and its copy of

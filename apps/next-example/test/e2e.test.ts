@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+import { runExampleAppContract } from '@superoffice-webhooks/test-utils/apps'
 
 // The standalone server `next build` writes (what a Docker image runs), started as the README says.
 runExampleAppContract({

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { runExampleAppContract } from '@superoffice-webhooks/adapter-contract'
+import { runExampleAppContract } from '@superoffice-webhooks/test-utils/apps'
 
 runExampleAppContract({
   name: 'nuxt-example (Nuxt 4, Nitro 2, h3 v1)',

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { startExampleApp } from '@superoffice-webhooks/adapter-contract'
+import { startExampleApp } from '@superoffice-webhooks/test-utils/apps'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { describe, expect, it } from 'vitest'
 

@@ -1,6 +1,8 @@
 // After the 200: bursts for one row coalesced into one job, and ordered work (one job per row at
 // a time across every worker). On a real redis-server (BullMQ 5 and 6 passes), and on PostgreSQL
 // in the BullMQ 6 pass.
+
+import { createSuperOfficeWebhooks, type SuperOfficeCoalesced } from '@superoffice-webhooks/core'
 import {
   hasPostgres,
   hasRedis,
@@ -8,8 +10,7 @@ import {
   startRedisServer,
   type TestPostgresServer,
   type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
-import { createSuperOfficeWebhooks, type SuperOfficeCoalesced } from '@superoffice-webhooks/core'
+} from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BullMQInboxOptions, createBullMQInbox } from '../src/index.js'

@@ -5,8 +5,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createBullBoard } from '@bull-board/api'
 import { KoaAdapter } from '@bull-board/koa'
-import { findChromium, hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import {
+  findChromium,
+  hasRedis,
+  startRedisServer,
+  type TestRedisServer,
+} from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import Koa from 'koa'
 import { type Browser, chromium } from 'playwright-core'

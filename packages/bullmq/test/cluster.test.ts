@@ -1,6 +1,7 @@
 // Issue 21: the inbox on Redis Cluster (three masters the test starts), on BullMQ 5 and 6.
-import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

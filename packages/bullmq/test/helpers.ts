@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import {
   hasPostgres,
   hasRedis,
@@ -7,9 +9,7 @@ import {
   startRedisServer,
   type TestPostgresServer,
   type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
-import { createSuperOfficeWebhooks, type SuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { readRawBody } from '@superoffice-webhooks/core/adapter'
+} from '@superoffice-webhooks/test-utils/servers'
 import { afterAll, beforeAll, describe } from 'vitest'
 
 export const secret = 'inbox-secret'

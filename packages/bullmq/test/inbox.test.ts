@@ -1,4 +1,4 @@
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload, simulateSuperOffice } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'

@@ -2,9 +2,9 @@
 // event from the Online stand-in, which answers 429 past 10 calls a second per tenant. A burst of
 // 200 events for one tenant must end with every job completed and none failed.
 import { generateKeyPairSync } from 'node:crypto'
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeApi, reconcile } from '@superoffice-webhooks/api'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload, startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'

@@ -2,7 +2,7 @@
 // (Debian's server, initdb in a temporary folder, a free port). Runs in the BullMQ 6 pass
 // (vitest.bullmq6.config.ts); the BullMQ 5 pass checks that PostgreSQL is refused with the reason.
 
-import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
+import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'

@@ -1,6 +1,6 @@
 // A worker process killed mid-job (the scenario every engine runs). The Koa example's receiver and
 // worker processes are tested in e2e/.
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { crashedWorkerScenario } from './scenarios.js'
 

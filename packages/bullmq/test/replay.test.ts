@@ -1,6 +1,7 @@
 // Issue 21: replaying stored events after a fix, on a real redis-server (BullMQ 5 and 6).
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks, type SuperOfficeReplay } from '@superoffice-webhooks/core'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'

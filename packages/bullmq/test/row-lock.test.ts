@@ -4,8 +4,8 @@
 // renewed while the job runs and expires after lockDuration, not after handlerTimeoutMs + 30 s).
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { hasRedis, startRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { hasRedis, startRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { createBullMQInbox } from '../src/index.js'

@@ -3,9 +3,9 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeTenantStatus, type SuperOfficeTenantStatus } from '@superoffice-webhooks/api'
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import {
   createTestEvent,
   type SuperOfficeOnline,

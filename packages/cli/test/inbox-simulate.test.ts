@@ -1,5 +1,8 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
+import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { readRawBody } from '@superoffice-webhooks/core/adapter'
 import {
   freePort,
   hasPostgres,
@@ -7,10 +10,7 @@ import {
   startPostgresServer,
   startRedisServer,
   type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
-import { createBullMQInbox } from '@superoffice-webhooks/bullmq'
-import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
-import { readRawBody } from '@superoffice-webhooks/core/adapter'
+} from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './helpers.js'

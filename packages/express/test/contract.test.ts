@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/adapter-contract'
+import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/test-utils/contract'
 import express5 from 'express'
 import express4 from 'express4'
 import { superOfficeWebhooks } from '../src/index.js'

@@ -4,7 +4,7 @@ import {
   type ContractServer,
   runAdapterContract,
   runTenantStatusContract,
-} from '@superoffice-webhooks/adapter-contract'
+} from '@superoffice-webhooks/test-utils/contract'
 import { H3 } from 'h3'
 import { toNodeHandler } from 'h3/node'
 import { createApp, createRouter, toNodeListener } from 'h3v1'

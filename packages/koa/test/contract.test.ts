@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/adapter-contract'
+import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/test-utils/contract'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import { superOfficeWebhooks } from '../src/index.js'

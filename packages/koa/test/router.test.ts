@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
-import { runAdapterContract } from '@superoffice-webhooks/adapter-contract'
 import { createSuperOfficeWebhooks, type SuperOfficeEventContext } from '@superoffice-webhooks/core'
+import { runAdapterContract } from '@superoffice-webhooks/test-utils/contract'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import Koa, { type Context } from 'koa'
 import { describe, expect, it } from 'vitest'

@@ -12,8 +12,8 @@ import {
 } from '@nestjs/common'
 import { APP_GUARD, NestFactory, Reflector } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/adapter-contract'
 import type { SuperOfficeWebhooks } from '@superoffice-webhooks/core'
+import { runAdapterContract, runTenantStatusContract } from '@superoffice-webhooks/test-utils/contract'
 import { describe, expect, it } from 'vitest'
 import { SuperOfficeWebhooksModule } from '../src/index.js'
 

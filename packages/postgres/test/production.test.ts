@@ -1,12 +1,9 @@
 // Several instances sharing one PostgreSQL, as the Redis store's suite does with Redis.
-import {
-  hasPostgres,
-  sendLikeSuperOffice,
-  startPostgresServer,
-  type TestPostgresServer,
-} from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks } from '@superoffice-webhooks/core'
 import { superOfficeWebhooks } from '@superoffice-webhooks/koa'
+import { sendLikeSuperOffice } from '@superoffice-webhooks/test-utils/contract'
+import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import Koa from 'koa'
 import pg from 'pg'

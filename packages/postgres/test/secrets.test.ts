@@ -1,7 +1,8 @@
 // Each tenant's webhook secrets in PostgreSQL (issue 30): shared by every instance, read by the
 // receiver through secretsFromStore, so a tenant is only ever verified with its own secret.
-import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks, secretsFromStore, signPayload } from '@superoffice-webhooks/core'
+import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/test-utils/servers'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresSecretStore } from '../src/index.js'

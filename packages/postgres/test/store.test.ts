@@ -1,5 +1,5 @@
 // The same claim/complete/release semantics as the Redis store, on a PostgreSQL the suite starts.
-import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/adapter-contract'
+import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/test-utils/servers'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPostgresDedupeStore as createStore, type PostgresDedupeStoreOptions } from '../src/index.js'

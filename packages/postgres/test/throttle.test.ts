@@ -2,12 +2,8 @@
 // client of concurrency 4, call one tenant of the Online stand-in (calls take 150 ms, so they
 // overlap); sharing the throttle, the stand-in never sees more than its 2 calls at once.
 import { fileURLToPath } from 'node:url'
-import {
-  hasPostgres,
-  runThrottledProcesses,
-  startPostgresServer,
-  type TestPostgresServer,
-} from '@superoffice-webhooks/adapter-contract'
+import { runThrottledProcesses } from '@superoffice-webhooks/test-utils/contract'
+import { hasPostgres, startPostgresServer, type TestPostgresServer } from '@superoffice-webhooks/test-utils/servers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const fixture = fileURLToPath(new URL('./fixtures/throttled-calls.mjs', import.meta.url))

@@ -1,6 +1,6 @@
 // Issue 21: the dedupe store on Redis Cluster (three masters the test starts): every key is its
 // own, so claims spread over the slots and keep their semantics.
-import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/adapter-contract'
+import { hasRedisCluster, startRedisCluster, type TestRedisCluster } from '@superoffice-webhooks/test-utils/servers'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedisDedupeStore } from '../src/index.js'

@@ -1,8 +1,9 @@
 // Redis going away under a receiver: 'refuse' answers 500 (SuperOffice retries), 'accept' handles
 // without a duplicate check. The Koa example on Redis is tested as a process in e2e/.
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks, type SuperOfficeWebhooksOptions } from '@superoffice-webhooks/core'
 import { superOfficeWebhooks } from '@superoffice-webhooks/koa'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { createTestEvent, signedPayload } from '@superoffice-webhooks/testing'
 import { Redis } from 'ioredis'
 import Koa from 'koa'

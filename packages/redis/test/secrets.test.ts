@@ -1,7 +1,8 @@
 // Each tenant's webhook secrets in Redis (issue 30): shared by every instance, read by the
 // receiver through secretsFromStore, so a tenant is only ever verified with its own secret.
-import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/adapter-contract'
+
 import { createSuperOfficeWebhooks, secretsFromStore, signPayload } from '@superoffice-webhooks/core'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

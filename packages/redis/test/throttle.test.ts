@@ -5,13 +5,9 @@
 
 import { generateKeyPairSync } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import {
-  hasRedis,
-  runThrottledProcesses,
-  startRedisServer,
-  type TestRedisServer,
-} from '@superoffice-webhooks/adapter-contract'
 import { createSharedTenantThrottle, createSuperOfficeApi } from '@superoffice-webhooks/api'
+import { runThrottledProcesses } from '@superoffice-webhooks/test-utils/contract'
+import { hasRedis, startRedisServer, type TestRedisServer } from '@superoffice-webhooks/test-utils/servers'
 import { startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './example-app.js'
+import { freePort } from './ports.js'
 
 /** A PostgreSQL server of the test's own, in a temporary data folder, on a random loopback port. */
 export interface TestPostgresServer {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from './example-app.js'
+import { freePort } from './ports.js'
 import { hasRedis } from './redis-server.js'
 
 /** A Redis Cluster of the test's own: three masters, no replicas, on random loopback ports. */

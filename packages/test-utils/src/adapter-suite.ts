@@ -284,14 +284,3 @@ export function runAdapterContract(options: AdapterContractOptions): void {
     })
   })
 }
-
-export { findChromium } from './browser.js'
-export { EVENT_LINE, type ExampleApp, freePort, startExampleApp } from './example-app.js'
-export { runExampleAppContract } from './example-suite.js'
-export { sendLikeSuperOffice } from './http.js'
-export { hasPostgres, startPostgresServer, type TestPostgresServer } from './postgres-server.js'
-export { hasRedisCluster, startRedisCluster, type TestRedisCluster } from './redis-cluster.js'
-export { hasRedis, startRedisServer, type TestRedisServer } from './redis-server.js'
-export { runFetchRuntimeContract } from './runtimes.js'
-export { runTenantStatusContract, type TenantStatusContractOptions } from './tenant-status-suite.js'
-export { runThrottledProcesses } from './throttle-scenario.js'

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from './ports.js'
 
 /** A started example app: its origin, what it printed, and a way to stop it. */
 export interface ExampleApp {
@@ -12,19 +12,6 @@ export interface ExampleApp {
   /** Resolves once a line matching `pattern` has been printed (or rejects after `timeoutMs`). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>
   stop(): Promise<void>
-}
-
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /**

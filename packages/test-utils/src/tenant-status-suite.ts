@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { createSuperOfficeTenantStatus, type SuperOfficeTenantStatus } from '@superoffice-webhooks/api'
 import { type SuperOfficeOnline, startSuperOfficeOnline } from '@superoffice-webhooks/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ContractServer } from './index.js'
+import type { ContractServer } from './adapter-suite.js'
 
 /**
  * Options of {@link runTenantStatusContract}: how the adapter serves a receiver at a path.

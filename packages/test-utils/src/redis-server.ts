@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { freePort } from './example-app.js'
+import { freePort } from './ports.js'
 
 /** A redis-server of the test's own, on a random loopback port. */
 export interface TestRedisServer {
