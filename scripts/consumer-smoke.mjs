@@ -77,6 +77,7 @@ const TYPESCRIPTS = { 'typescript-5.9': '~5.9.0', 'typescript-6': '^6.0.0', 'typ
 /** Every published entry point, imported as a user's project would (checked as .mts and .cts). */
 const TYPES_CONSUMER = `
 import type * as core from '@superoffice-webhooks/core'
+import type * as coreAdapter from '@superoffice-webhooks/core/adapter'
 import type * as koa from '@superoffice-webhooks/koa'
 import type * as h3 from '@superoffice-webhooks/h3'
 import type * as nestjs from '@superoffice-webhooks/nestjs'
@@ -90,7 +91,7 @@ import type * as admin from '@superoffice-webhooks/admin'
 import type * as testing from '@superoffice-webhooks/testing'
 
 export type Sale = core.SuperOfficeEntityFor<'sale.sold'>
-export type Everything = [typeof core, typeof koa, typeof h3, typeof nestjs, typeof express, typeof redis,
+export type Everything = [typeof core, typeof coreAdapter, typeof koa, typeof h3, typeof nestjs, typeof express, typeof redis,
   typeof postgres, typeof bullmq, typeof board, typeof api, typeof admin, typeof testing]
 `
 

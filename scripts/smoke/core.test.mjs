@@ -44,3 +44,9 @@ test(`core (ESM) runs the pipeline on Node ${process.versions.node}`, async () =
   )
   assert.equal(response.status, 400)
 })
+
+test('core/adapter (ESM) shares its classes with core: one copy of each module', async () => {
+  const { SuperOfficeWebhookError } = await import('@superoffice-webhooks/core')
+  const { methodNotAllowed } = await import('@superoffice-webhooks/core/adapter')
+  assert.ok(methodNotAllowed() instanceof SuperOfficeWebhookError)
+})
