@@ -29,6 +29,8 @@ try {
     JSON.stringify({
       entryPointStrategy: 'packages',
       entryPoints,
+      // `src/index.ts`, unless a package's `typedocOptions` names more entries (core's `./adapter`,
+      // bullmq's `./board`).
       packageOptions: { entryPoints: ['src/index.ts'], readme: 'none', excludeInternal: true, disableSources: true },
       plugin: ['typedoc-plugin-markdown', 'typedoc-vitepress-theme'],
       out,
