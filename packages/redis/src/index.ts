@@ -58,10 +58,13 @@ export function createRedisDedupeStore(
   return {
     async claim(key, ttlMs) {
       const token = `claimed:${globalThis.crypto.randomUUID()}`
-      // A SET that lands after its bound made the pipeline answer 500: the claim it took is given
-      // back, or SuperOffice's retry would be taken for a duplicate and the event never handled.
-      const reply = await run(['SET', prefix + key, token, 'PX', String(Math.ceil(ttlMs)), 'NX'], (late) => {
-        if (late === 'OK') run(['EVAL', RELEASE_SCRIPT, '1', prefix + key, token]).catch(() => {})
+      // A SET given up on may still run (Redis paused or overloaded) after the pipeline answered
+      // 500. Its release goes right behind it on the same connection, so Redis runs it next and
+      // the claim never outlives that 500: SuperOffice's retry is handled, not taken for a
+      // duplicate. (A SET that never ran leaves the release nothing to free.)
+      const set = ['SET', prefix + key, token, 'PX', String(Math.ceil(ttlMs)), 'NX']
+      const reply = await run(set, () => {
+        run(['EVAL', RELEASE_SCRIPT, '1', prefix + key, token]).catch(() => {})
       })
       if (reply !== 'OK') return false
       tokens.set(key, token)
@@ -160,22 +163,14 @@ export function createRedisSecretStore(
  * an outage would hang every call.
  */
 function bounded(send: (args: string[]) => Promise<unknown>, timeoutMs: number) {
-  return (args: string[], late?: (reply: unknown) => void): Promise<unknown> => {
+  return (args: string[], onGiveUp?: () => void): Promise<unknown> => {
     let timer: ReturnType<typeof setTimeout> | undefined
-    let timedOut = false
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        timedOut = true
+        onGiveUp?.()
         reject(new Error(`Redis did not answer ${args[0]} within ${timeoutMs} ms`))
       }, timeoutMs)
     })
-    const sent = send(args)
-    // `late` sees the reply of a command that was given up on but still ran.
-    if (late)
-      sent.then(
-        (reply) => timedOut && late(reply),
-        () => {},
-      )
-    return Promise.race([sent, timeout]).finally(() => clearTimeout(timer))
+    return Promise.race([send(args), timeout]).finally(() => clearTimeout(timer))
   }
 }
