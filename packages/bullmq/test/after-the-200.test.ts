@@ -36,7 +36,15 @@ const stamp = (ms: number, ticks = 0) =>
 let queues = 0
 let connection = ''
 function setup(options: Partial<BullMQInboxOptions>) {
-  const inbox = createBullMQInbox({ connection, queueName: `after-200-${++queues}`, logger: false, ...options })
+  // A generous enqueue bound: what is tested here is order and merging, not the bound, and on a
+  // busy machine 80 concurrent merges on PostgreSQL may take longer than the 2 s default.
+  const inbox = createBullMQInbox({
+    connection,
+    queueName: `after-200-${++queues}`,
+    logger: false,
+    enqueueTimeoutMs: 30_000,
+    ...options,
+  })
   const webhooks = createSuperOfficeWebhooks({ secret, inbox, logger: false })
   const deliver = async (event: object) => {
     const { body, headers } = signedPayload(event, { secret })
